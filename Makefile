@@ -1,0 +1,67 @@
+# The book's commands. `make book` and `make test` are the README's quick start.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS_MD := $(shell find notebooks -name '*.md' -not -name 'index.md' -not -path '*/.ipynb_checkpoints/*' | sort)
+JB := $(BIN)/jupyter-book build . -W -n --keep-going
+
+.PHONY: help venv book book-noexec test lint sync check-sync unit smoke nbval site notebook clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 14
+
+# (Re)create the virtual environment when the requirements change.
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## create or update .venv from requirements.txt
+
+book: venv  ## build the site into _build/html, executing notebooks (book profile, cached)
+	$(JB)
+
+book-noexec: venv  ## quick preview of prose and layout, no execution (_build/noexec/_build/html)
+	@mkdir -p _build/noexec
+	sed 's/execute_notebooks: cache/execute_notebooks: "off"/' _config.yml > _build/noexec/_config.yml
+	$(BIN)/jupyter-book build . -n --keep-going --config _build/noexec/_config.yml \
+		--path-output _build/noexec
+
+test: venv  ## every check: lint, structure, unit tests, smoke run, nbval, site build with -W
+	$(MAKE) lint
+	rm -rf _build/smoke
+	$(BIN)/pytest -q tests
+	$(MAKE) nbval
+	$(MAKE) site
+
+lint: venv  ## ruff on the package, the tests, the extension and the notebooks
+	$(BIN)/ruff check d2lutils tests book/_ext notebooks
+
+sync: venv  ## pair every notebook .md with its .ipynb (jupytext --sync)
+	$(BIN)/jupytext --sync $(NOTEBOOKS_MD)
+
+unit: venv  ## unit and structure tests only (no notebook runs)
+	$(BIN)/pytest -q tests -m "not notebooks"
+
+smoke: venv  ## execute every notebook with the smoke profile; times in _build/smoke/times.json
+	$(BIN)/pytest -q tests/test_notebooks.py
+
+nbval: venv  ## re-execute the smoke-run notebooks and check nbval-check-output cells
+	$(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 _build/smoke
+
+site: venv  ## build the site with warnings as errors (same as `make book`)
+	$(JB)
+
+notebook: venv  ## run one notebook, book profile: make notebook NB=notebooks/02-preliminaries/04-calculus.md
+	@test -n "$(NB)" || { echo "usage: make notebook NB=notebooks/<chapter>/<section>.md"; exit 2; }
+	@mkdir -p _build/run/$(dir $(NB))
+	$(BIN)/jupytext --sync $(NB)
+	$(BIN)/papermill $(basename $(NB)).ipynb _build/run/$(basename $(NB)).ipynb \
+		--cwd _build/run/$(dir $(NB)) -k python3 --no-progress-bar
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf _build

@@ -1,0 +1,47 @@
+"""d2lutils: the helpers shared by the notebooks of the paired PyTorch/TensorFlow book.
+
+The top-level package is framework-free (NumPy and Matplotlib only). Framework code
+lives in :mod:`d2lutils.torch` and :mod:`d2lutils.tensorflow`, which mirror each other
+name for name and each import only their own framework. Notebooks import them as::
+
+    import d2lutils as d2l                      # shared helpers
+    from d2lutils import torch as d2l_pt        # PyTorch helpers
+    from d2lutils import tensorflow as d2l_tf   # TensorFlow helpers
+"""
+
+import os as _os
+
+# TensorFlow reads these once, when it is first imported. Setting them here (only if the
+# reader has not set them) keeps TensorFlow's C++ start-up chatter out of every notebook
+# output. Importing d2lutils before tensorflow is therefore part of every setup cell.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
+from d2lutils.plotting import (  # noqa: E402
+    Animator,
+    plot,
+    set_axes,
+    set_figsize,
+    show_images,
+    use_svg_display,
+)
+from d2lutils.timing import Accumulator, Timer  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DATASETS",
+    "Accumulator",
+    "Animator",
+    "DataError",
+    "Dataset",
+    "Timer",
+    "data_dir",
+    "download",
+    "plot",
+    "set_axes",
+    "set_figsize",
+    "show_images",
+    "use_svg_display",
+]

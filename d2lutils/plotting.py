@@ -1,0 +1,199 @@
+"""Plotting helpers: figure defaults, :func:`plot`, :func:`show_images` and :class:`Animator`.
+
+Introduced in "Calculus" (``set_figsize``, ``set_axes``, ``plot``), "The image
+classification dataset" (``show_images``) and "Softmax regression from scratch"
+(``Animator``). Everything here works both inside Jupyter and in a plain Python script.
+"""
+
+import numbers
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def _in_notebook():
+    """True when running inside a Jupyter kernel (Jupyter, Colab, VS Code notebooks)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def use_svg_display():
+    """Render figures as SVG in Jupyter (sharp at any zoom). A no-op outside Jupyter."""
+    if _in_notebook():
+        from matplotlib_inline import backend_inline
+
+        backend_inline.set_matplotlib_formats("svg")
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Set the default Matplotlib figure size, in inches, and switch to SVG in Jupyter."""
+    use_svg_display()
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None,
+             xscale="linear", yscale="linear", legend=None):
+    """Set labels, limits, scales and legend of a Matplotlib ``axes`` in one call."""
+    if xlabel is not None:
+        axes.set_xlabel(xlabel)
+    if ylabel is not None:
+        axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid(True)
+
+
+def _to_numpy(x):
+    """Convert a list, NumPy array or framework tensor to a NumPy array."""
+    if hasattr(x, "detach"):  # torch tensors that may require grad
+        x = x.detach().cpu()
+    return np.asarray(x)
+
+
+def _is_single_series(x):
+    """True if ``x`` is one 1-D series rather than a list of series."""
+    if isinstance(x, list | tuple):
+        return len(x) == 0 or isinstance(x[0], numbers.Number)
+    return getattr(x, "ndim", 1) == 1
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
+         figsize=(3.5, 2.5), axes=None):
+    """Plot one or several curves.
+
+    ``X`` and ``Y`` may be lists, NumPy arrays, PyTorch tensors or TensorFlow tensors.
+    If ``Y`` is omitted, ``X`` is plotted against its index. Several curves are given as
+    a list of series; one ``X`` may be shared by several ``Y``. Returns the axes.
+    """
+    if legend is None:
+        legend = []
+    if axes is None:
+        set_figsize(figsize)
+        axes = plt.gca()
+    if _is_single_series(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif _is_single_series(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts * len(Y)):
+        y = _to_numpy(y)
+        if len(x):
+            axes.plot(_to_numpy(x), y, fmt)
+        else:
+            axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Show a grid of images (arrays or tensors of shape (H, W) or (H, W, C)).
+
+    Returns the flat array of axes so callers can annotate them.
+    """
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(_to_numpy(img), cmap="gray" if _to_numpy(img).ndim == 2 else None)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+class Animator:
+    """Plot metrics live while a model trains (introduced in "Softmax regression from scratch").
+
+    In Jupyter the figure is redrawn in place, so the executed notebook keeps exactly one
+    final image. Outside Jupyter each :meth:`add` prints one text line instead, and the
+    final figure can be shown with :meth:`show` or written with :meth:`savefig`.
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
+                 nrows=1, ncols=1, figsize=(3.5, 2.5)):
+        self.legend = list(legend) if legend else []
+        self.xlabel = xlabel
+        use_svg_display()
+        self._notebook = _in_notebook()
+        self.fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+        if self._notebook:
+            # add() displays the figure itself; closing it stops Jupyter's inline backend
+            # from showing a second copy when the cell ends.
+            plt.close(self.fig)
+        self.axes = axes.flatten()
+        self._config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim,
+                            xscale=xscale, yscale=yscale, legend=self.legend)
+        self.fmts = fmts
+        self.X, self.Y = None, None
+        self._handle = None
+
+    def add(self, x, y):
+        """Append one point per curve: ``y`` is a number or one value per curve (None skips)."""
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if self.X is None:
+            self.X = [[] for _ in range(n)]
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(float(a))
+                self.Y[i].append(float(b))
+        self._redraw()
+        if self._notebook:
+            self._display()
+        else:
+            print(self._text_line(x, y), flush=True)
+
+    def _redraw(self):
+        ax = self.axes[0]
+        ax.cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts * len(self.X)):
+            ax.plot(x, y, fmt)
+        set_axes(ax, **self._config)
+
+    def _display(self):
+        from IPython.display import display
+
+        if self._handle is None:
+            self._handle = display(self.fig, display_id=True)
+        else:
+            self._handle.update(self.fig)
+
+    def _text_line(self, x, y):
+        names = self.legend or [f"y{i}" for i in range(len(y))]
+        parts = [f"{name} {float(v):.3f}" for name, v in zip(names, y) if v is not None]
+        first_x = next((a for a in x if a is not None), None)
+        head = f"{self.xlabel or 'x'} {first_x:g}: " if first_x is not None else ""
+        return head + ", ".join(parts)
+
+    def savefig(self, path, **kwargs):
+        """Write the current figure to ``path`` (any format Matplotlib knows)."""
+        self.fig.savefig(path, **kwargs)
+
+    def show(self):
+        """Show the final figure: inline in Jupyter (once), in a window (if any) in a script."""
+        if self._notebook:
+            if self._handle is None:
+                self._display()
+        else:
+            plt.show()

@@ -1,0 +1,116 @@
+"""What the structure checks and the notebook harness share: finding, reading and running notebooks."""
+
+import ast
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+FRAMEWORKS = ("pytorch", "tensorflow")
+
+
+def notebook_sources(root=NOTEBOOK_DIR):
+    """Every notebook source (.md with a jupytext header) under ``root``, sorted."""
+    found = []
+    for md in sorted(root.rglob("*.md")):
+        if ".ipynb_checkpoints" in md.parts:
+            continue
+        if md.read_text(encoding="utf-8").startswith("---\njupytext:"):
+            found.append(md)
+    return found
+
+
+def read(path):
+    """Read a notebook (.md or .ipynb) with jupytext."""
+    return jupytext.read(path)
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def framework_of(cell):
+    """'pytorch', 'tensorflow' or None (a shared or markdown cell)."""
+    if cell.cell_type != "code":
+        return None
+    found = [fw for fw in FRAMEWORKS if fw in tags(cell)]
+    return found[0] if len(found) == 1 else None
+
+
+def smoke_parameters(nb):
+    """The smoke profile's papermill parameters, from the notebook metadata ``d2l.smoke``."""
+    return dict(nb.metadata.get("d2l", {}).get("smoke", {}) or {})
+
+
+def has_parameters_cell(nb):
+    return any(c.cell_type == "code" and "parameters" in tags(c) for c in nb.cells)
+
+
+def top_level_bindings(source):
+    """Names bound at the top level of a cell (assignments, defs, classes, imports).
+
+    Loop targets and names starting with '_' are left out: they are scratch names.
+    IPython magics are blanked before parsing.
+    """
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    tree = ast.parse("\n".join(lines))
+    names = set()
+
+    def add_target(target):
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+
+    def visit(body):
+        for stmt in body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(stmt.name)
+            elif isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    add_target(target)
+            elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
+                add_target(stmt.target)
+            elif isinstance(stmt, ast.Import | ast.ImportFrom):
+                for alias in stmt.names:
+                    names.add((alias.asname or alias.name).split(".")[0])
+            elif isinstance(stmt, ast.With):
+                for item in stmt.items:
+                    if item.optional_vars is not None:
+                        add_target(item.optional_vars)
+            # Bodies of top-level blocks bind top-level names too (loop targets do not count).
+            for field in ("body", "orelse", "finalbody"):
+                if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    visit(getattr(stmt, field, []))
+            for handler in getattr(stmt, "handlers", []):
+                visit(handler.body)
+
+    visit(tree.body)
+    return {n for n in names if not n.startswith("_")}
+
+
+def execute(notebook, output, parameters=None, cwd=None, timeout=900):
+    """Run ``notebook`` with papermill into ``output``; return the wall time in seconds.
+
+    Raises papermill's PapermillExecutionError (naming the failing cell) when a cell fails,
+    and RuntimeError when the notebook ran but produced no output at all.
+    """
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(notebook, as_version=4)
+    if parameters and not has_parameters_cell(nb):
+        raise RuntimeError(f"{notebook}: has smoke parameters {sorted(parameters)} in its metadata "
+                           "but no cell tagged 'parameters' to override")
+    start = time.perf_counter()
+    papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
+                               cwd=str(cwd or output.parent), kernel_name="python3",
+                               progress_bar=False, execution_timeout=timeout)
+    seconds = time.perf_counter() - start
+    executed = nbformat.read(output, as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code" and c.source.strip()]
+    if code and not any(c.get("outputs") for c in code):
+        raise RuntimeError(f"{notebook}: ran in {seconds:.1f}s but produced no outputs")
+    return seconds

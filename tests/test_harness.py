@@ -1,0 +1,56 @@
+"""The notebook harness must be able to fail: broken notebooks are caught, good ones pass."""
+
+import nbformat
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from tests.nbtools import execute, top_level_bindings
+
+pytestmark = pytest.mark.notebooks
+
+
+def _notebook(path, *cells, smoke=None):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    if smoke is not None:
+        nb.metadata["d2l"] = {"smoke": smoke}
+    for source, cell_tags in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = cell_tags
+        nb.cells.append(cell)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_broken_notebook_fails(tmp_path):
+    nb = _notebook(tmp_path / "broken.ipynb", ("x = 1", []), ("1 / 0", ["pytorch"]))
+    with pytest.raises(PapermillExecutionError, match="ZeroDivisionError"):
+        execute(nb, tmp_path / "out" / "broken.ipynb")
+
+
+def test_silent_notebook_fails(tmp_path):
+    nb = _notebook(tmp_path / "silent.ipynb", ("x = 1", []))
+    with pytest.raises(RuntimeError, match="produced no outputs"):
+        execute(nb, tmp_path / "out" / "silent.ipynb")
+
+
+def test_smoke_parameters_are_applied(tmp_path):
+    nb = _notebook(tmp_path / "p.ipynb", ("num_epochs = 10", ["parameters"]),
+                   ("print(f'epochs={num_epochs}')", []))
+    out = tmp_path / "out" / "p.ipynb"
+    execute(nb, out, {"num_epochs": 1})
+    printed = nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"]
+    assert printed.strip() == "epochs=1"
+
+
+def test_smoke_parameters_need_a_parameters_cell(tmp_path):
+    nb = _notebook(tmp_path / "np.ipynb", ("print(1)", []))
+    with pytest.raises(RuntimeError, match="no cell tagged 'parameters'"):
+        execute(nb, tmp_path / "out" / "np.ipynb", {"num_epochs": 1})
+
+
+def test_top_level_bindings():
+    source = "import torch\nfrom d2lutils import torch as d2l_pt\nx, (y, z) = 1, (2, 3)\n" \
+             "def f():\n    inner = 1\nfor i in range(3):\n    w = i\n_tmp = 4\n%timeit f()\n"
+    assert top_level_bindings(source) == {"torch", "d2l_pt", "x", "y", "z", "f", "w"}
