@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS_MD := $(shell find notebooks -name '*.md' -not -name 'index.md' -not -path '*/.ipynb_checkpoints/*' | sort)
 JB := $(BIN)/jupyter-book build . -W -n --keep-going
 
-.PHONY: help venv book book-noexec test lint sync check-sync unit smoke nbval site notebook clean
+.PHONY: help venv book test lint sync check-sync unit smoke nbval site notebook clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 14
@@ -24,12 +24,6 @@ venv: $(STAMP)  ## create or update .venv from requirements.txt
 
 book: venv  ## build the site into _build/html, executing notebooks (book profile, cached)
 	$(JB)
-
-book-noexec: venv  ## quick preview of prose and layout, no execution (_build/noexec/_build/html)
-	@mkdir -p _build/noexec
-	sed 's/execute_notebooks: cache/execute_notebooks: "off"/' _config.yml > _build/noexec/_config.yml
-	$(BIN)/jupyter-book build . -n --keep-going --config _build/noexec/_config.yml \
-		--path-output _build/noexec
 
 test: venv  ## every check: lint, structure, unit tests, smoke run, nbval, site build with -W
 	$(MAKE) lint
@@ -53,8 +47,11 @@ smoke: venv  ## execute every notebook with the smoke profile; times in _build/s
 nbval: venv  ## re-execute the smoke-run notebooks and check nbval-check-output cells
 	$(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 _build/smoke
 
-site: venv  ## build the site with warnings as errors (same as `make book`)
-	$(JB)
+site: venv  ## build the site without executing notebooks, warnings as errors (_build/site/_build/html)
+	@mkdir -p _build/site
+	sed -e 's|execute_notebooks: cache|execute_notebooks: "off"|' -e 's|: book/_ext|: $(CURDIR)/book/_ext|' \
+		-e 's|"book/_static"|"$(CURDIR)/book/_static"|' _config.yml > _build/site/_config.yml
+	$(JB) --config _build/site/_config.yml --path-output _build/site
 
 notebook: venv  ## run one notebook, book profile: make notebook NB=notebooks/02-preliminaries/04-calculus.md
 	@test -n "$(NB)" || { echo "usage: make notebook NB=notebooks/<chapter>/<section>.md"; exit 2; }

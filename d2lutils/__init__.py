@@ -18,6 +18,12 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
+from d2lutils.fashion_mnist import (  # noqa: E402
+    FASHION_MNIST_LABELS,
+    get_fashion_mnist_labels,
+    read_fashion_mnist,
+)
+from d2lutils.params import check_parameters  # noqa: E402
 from d2lutils.plotting import (  # noqa: E402
     Animator,
     plot,
@@ -32,14 +38,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DATASETS",
+    "FASHION_MNIST_LABELS",
     "Accumulator",
     "Animator",
     "DataError",
     "Dataset",
     "Timer",
+    "check_parameters",
     "data_dir",
     "download",
+    "get_fashion_mnist_labels",
     "plot",
+    "read_fashion_mnist",
     "set_axes",
     "set_figsize",
     "show_images",

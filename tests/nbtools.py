@@ -54,9 +54,10 @@ def top_level_bindings(source):
     """Names bound at the top level of a cell (assignments, defs, classes, imports).
 
     Loop targets and names starting with '_' are left out: they are scratch names.
-    IPython magics are blanked before parsing.
+    IPython magics become ``pass`` before parsing.
     """
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    lines = [line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!"))
+             else line for line in source.splitlines()]
     tree = ast.parse("\n".join(lines))
     names = set()
 

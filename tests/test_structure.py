@@ -136,3 +136,11 @@ def test_cells_have_one_framework_at_most(md):
     nb = read(md)
     both = [i for i, c in enumerate(nb.cells) if set(FRAMEWORKS) <= set(tags(c))]
     assert not both, f"cells {both} are tagged with both frameworks"
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=IDS)
+def test_no_cell_is_meant_to_raise(md):
+    """'Run all' in Jupyter and Colab stops at an error: errors are caught and printed instead."""
+    nb = read(md)
+    raising = [i for i, c in enumerate(nb.cells) if "raises-exception" in tags(c)]
+    assert not raising, f"cells {raising} are tagged raises-exception; catch and print the error"

@@ -6,6 +6,33 @@ TensorFlow's start-up log settings (made in :mod:`d2lutils`) take effect.
 """
 
 import d2lutils  # noqa: F401  (sets TensorFlow's log environment before it is imported)
+from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist
 from d2lutils.tensorflow.devices import num_gpus, try_all_gpus, try_gpu
+from d2lutils.tensorflow.training import (
+    Updater,
+    accuracy,
+    evaluate_accuracy,
+    linreg,
+    predict_ch3,
+    sgd,
+    squared_loss,
+    train_ch3,
+    train_epoch_ch3,
+)
 
-__all__ = ["num_gpus", "try_all_gpus", "try_gpu"]
+__all__ = [
+    "Updater",
+    "accuracy",
+    "evaluate_accuracy",
+    "linreg",
+    "load_array",
+    "load_data_fashion_mnist",
+    "num_gpus",
+    "predict_ch3",
+    "sgd",
+    "squared_loss",
+    "train_ch3",
+    "train_epoch_ch3",
+    "try_all_gpus",
+    "try_gpu",
+]

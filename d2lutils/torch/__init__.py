@@ -3,6 +3,32 @@
 Mirrors :mod:`d2lutils.tensorflow` name for name. Import as ``from d2lutils import torch as d2l_pt``.
 """
 
+from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnist
 from d2lutils.torch.devices import num_gpus, try_all_gpus, try_gpu
+from d2lutils.torch.training import (
+    accuracy,
+    evaluate_accuracy,
+    linreg,
+    predict_ch3,
+    sgd,
+    squared_loss,
+    train_ch3,
+    train_epoch_ch3,
+)
 
-__all__ = ["num_gpus", "try_all_gpus", "try_gpu"]
+__all__ = [
+    "FashionMNIST",
+    "accuracy",
+    "evaluate_accuracy",
+    "linreg",
+    "load_array",
+    "load_data_fashion_mnist",
+    "num_gpus",
+    "predict_ch3",
+    "sgd",
+    "squared_loss",
+    "train_ch3",
+    "train_epoch_ch3",
+    "try_all_gpus",
+    "try_gpu",
+]

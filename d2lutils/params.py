@@ -1,0 +1,28 @@
+"""Checking a notebook's parameters (explained on the book's conventions page).
+
+Papermill injects new values after a notebook's ``parameters`` cell. The cell right after
+calls :func:`check_parameters`, so a value of the wrong type stops the run there, with a
+message that names the parameter, instead of failing somewhere deep inside training.
+"""
+
+import inspect
+import numbers
+
+_KINDS = {int: numbers.Integral, float: numbers.Real, bool: bool, str: str}
+
+
+def check_parameters(**expected):
+    """Check the caller's global parameters against types, e.g. ``check_parameters(lr=float)``.
+
+    ``float`` accepts any real number (``1`` is a fine learning rate), ``int`` any integer
+    but not a bool. Raises :class:`TypeError` naming the first wrong parameter.
+    """
+    caller = inspect.currentframe().f_back.f_globals
+    for name, kind in expected.items():
+        if name not in caller:
+            raise NameError(f"parameter {name!r} is not defined in the parameters cell")
+        value = caller[name]
+        wanted = _KINDS.get(kind, kind)
+        if not isinstance(value, wanted) or (kind in (int, float) and isinstance(value, bool)):
+            raise TypeError(f"parameter {name!r} must be {kind.__name__}, "
+                            f"got {type(value).__name__} {value!r}")

@@ -1,0 +1,146 @@
+"""TensorFlow training helpers (explained in "Linear regression from scratch" and
+"Softmax regression from scratch"; used again by later chapters).
+
+The trainers compile one training step with ``tf.function``: the Python loop only feeds
+batches, while the forward pass, the gradient and the update run as one graph.
+"""
+
+import keras
+import tensorflow as tf
+
+from d2lutils.fashion_mnist import get_fashion_mnist_labels
+from d2lutils.plotting import Animator, show_images
+from d2lutils.timing import Accumulator
+
+
+def linreg(X, w, b):
+    """The linear regression model ``Xw + b``."""
+    return tf.matmul(X, w) + b
+
+
+def squared_loss(y_hat, y):
+    """Half squared error per example (same shape as ``y_hat``)."""
+    return (y_hat - tf.reshape(y, y_hat.shape)) ** 2 / 2
+
+
+def sgd(params, grads, lr, batch_size):
+    """Minibatch SGD: ``param -= lr * grad / batch_size`` for each ``tf.Variable``."""
+    for param, grad in zip(params, grads):
+        param.assign_sub(lr * grad / tf.cast(batch_size, grad.dtype))
+
+
+class Updater:
+    """Minibatch SGD over a list of variables, callable as ``updater(batch_size, grads)``."""
+
+    def __init__(self, params, lr):
+        self.params = list(params)
+        self.lr = lr
+
+    def __call__(self, batch_size, grads):
+        sgd(self.params, grads, self.lr, batch_size)
+
+
+def _is_keras(net):
+    return isinstance(net, keras.layers.Layer)
+
+
+def _correct(y_hat, y):
+    """Number of correct predictions as a float32 tensor (usable inside tf.function)."""
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = tf.argmax(y_hat, axis=1)
+    return tf.reduce_sum(tf.cast(tf.cast(y_hat, y.dtype) == y, tf.float32))
+
+
+def accuracy(y_hat, y):
+    """Number of correct predictions (a float) for logits/probabilities ``y_hat``."""
+    return float(_correct(y_hat, y))
+
+
+def _predictor(net):
+    """A compiled forward pass in inference mode."""
+    return tf.function(lambda X: net(X, training=False) if _is_keras(net) else net(X),
+                       reduce_retracing=True)
+
+
+def _accuracy_with(predict, data_iter):
+    metric = Accumulator(2)  # correct predictions, examples
+    for X, y in data_iter:
+        metric.add(float(_correct(predict(X), y)), int(tf.size(y)))
+    return metric[0] / metric[1]
+
+
+def evaluate_accuracy(net, data_iter):
+    """Accuracy of ``net`` on ``data_iter`` (inference mode)."""
+    return _accuracy_with(_predictor(net), data_iter)
+
+
+def _train_step(net, loss, updater):
+    """Compile one step: forward, loss, gradient, update; returns (summed loss, correct, n)."""
+    keras_loss = isinstance(loss, keras.losses.Loss)
+    keras_optimizer = isinstance(updater, keras.optimizers.Optimizer)
+
+    @tf.function(reduce_retracing=True)
+    def step(X, y):
+        with tf.GradientTape() as tape:
+            y_hat = net(X, training=True) if _is_keras(net) else net(X)
+            l = loss(y, y_hat) if keras_loss else loss(y_hat, y)
+        n = tf.shape(y)[0]
+        if keras_optimizer:
+            params = net.trainable_variables
+            updater.apply_gradients(zip(tape.gradient(l, params), params))
+        else:
+            updater(n, tape.gradient(l, updater.params))
+        total = l * tf.cast(n, l.dtype) if l.shape.rank == 0 else tf.reduce_sum(l)
+        return total, _correct(y_hat, y), n
+
+    return step
+
+
+def _build(net, data_iter):
+    """Create a Keras model's weights (and nothing else) from one batch, outside tf.function."""
+    if _is_keras(net) and not net.built:
+        X, _ = next(iter(data_iter))
+        net(X[:1])
+
+
+def train_epoch_ch3(net, train_iter, loss, updater, step=None):
+    """Train one epoch; return (average loss, training accuracy).
+
+    ``updater`` is a Keras optimizer or an :class:`Updater` (``updater(batch_size, grads)``
+    with an ``updater.params`` list). Keras losses are called as ``loss(y, y_hat)``, others
+    as ``loss(y_hat, y)``. ``step`` reuses a step compiled by an earlier epoch.
+    """
+    _build(net, train_iter)
+    step = step or _train_step(net, loss, updater)
+    metric = Accumulator(3)  # summed loss, correct predictions, examples
+    for X, y in train_iter:
+        total, correct, n = step(X, y)
+        metric.add(float(total), float(correct), int(n))
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 0.9)):
+    """Train and evaluate for ``num_epochs``, plotting with :class:`Animator`.
+
+    Prints the final line ``loss …, train acc …, test acc …`` and returns those three
+    numbers as a dict.
+    """
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=list(ylim),
+                        legend=["train loss", "train acc", "test acc"])
+    _build(net, train_iter)
+    step, predict = _train_step(net, loss, updater), _predictor(net)
+    for epoch in range(num_epochs):
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, step)
+        test_acc = _accuracy_with(predict, test_iter)
+        animator.add(epoch + 1, (train_loss, train_acc, test_acc))
+    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
+    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc}
+
+
+def predict_ch3(net, test_iter, n=6):
+    """Show the first ``n`` test images with their true and predicted labels."""
+    X, y = next(iter(test_iter))
+    preds = tf.argmax(_predictor(net)(X[:n]), axis=1)
+    titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]),
+                                            get_fashion_mnist_labels(preds))]
+    return show_images(X[:n, :, :, 0], 1, n, titles=titles)

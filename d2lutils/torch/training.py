@@ -1,0 +1,98 @@
+"""PyTorch training helpers (explained in "Linear regression from scratch" and
+"Softmax regression from scratch"; used again by later chapters)."""
+
+import torch
+from torch import nn
+
+from d2lutils.fashion_mnist import get_fashion_mnist_labels
+from d2lutils.plotting import Animator, show_images
+from d2lutils.timing import Accumulator
+
+
+def linreg(X, w, b):
+    """The linear regression model ``Xw + b``."""
+    return torch.matmul(X, w) + b
+
+
+def squared_loss(y_hat, y):
+    """Half squared error per example (same shape as ``y_hat``)."""
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+def sgd(params, lr, batch_size):
+    """Minibatch SGD on tensors that hold summed gradients; clears the gradients afterwards."""
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+
+
+def accuracy(y_hat, y):
+    """Number of correct predictions (a float) for logits/probabilities ``y_hat``."""
+    if y_hat.ndim > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(dim=1)
+    return float((y_hat.type(y.dtype) == y).sum())
+
+
+def evaluate_accuracy(net, data_iter):
+    """Accuracy of ``net`` on ``data_iter`` (evaluation mode, no gradients)."""
+    if isinstance(net, nn.Module):
+        net.eval()
+    metric = Accumulator(2)  # correct predictions, examples
+    with torch.no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+def train_epoch_ch3(net, train_iter, loss, updater):
+    """Train one epoch; return (average loss, training accuracy).
+
+    ``updater`` is a ``torch.optim.Optimizer`` or a function ``updater(batch_size)`` (e.g.
+    :func:`sgd` bound to parameters). ``loss`` may return per-example losses or their mean.
+    """
+    if isinstance(net, nn.Module):
+        net.train()
+    metric = Accumulator(3)  # summed loss, correct predictions, examples
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        n = y.numel()
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(n)
+        total = float(l.sum()) if l.ndim else float(l) * n
+        metric.add(total, accuracy(y_hat.detach(), y), n)
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 0.9)):
+    """Train and evaluate for ``num_epochs``, plotting with :class:`Animator`.
+
+    Prints the final line ``loss …, train acc …, test acc …`` and returns those three
+    numbers as a dict.
+    """
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=list(ylim),
+                        legend=["train loss", "train acc", "test acc"])
+    for epoch in range(num_epochs):
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch + 1, (train_loss, train_acc, test_acc))
+    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
+    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc}
+
+
+def predict_ch3(net, test_iter, n=6):
+    """Show the first ``n`` test images with their true and predicted labels."""
+    if isinstance(net, nn.Module):
+        net.eval()
+    X, y = next(iter(test_iter))
+    with torch.no_grad():
+        preds = net(X[:n]).argmax(dim=1)
+    titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]),
+                                            get_fashion_mnist_labels(preds))]
+    return show_images(X[:n, 0], 1, n, titles=titles)
