@@ -21,10 +21,12 @@ def _read_idx(path, magic, ndim):
     """Read one gzipped idx file, checking its header, as a uint8 array."""
     with gzip.open(path, "rb") as f:
         raw = f.read()
-    header = np.frombuffer(raw, dtype=">u4", count=1 + ndim)
-    if header[0] != magic:
+    head = raw[: 4 * (1 + ndim)]
+    header = np.frombuffer(head[: len(head) // 4 * 4], dtype=">u4")
+    if len(header) < 1 + ndim or header[0] != magic:
+        found = f"{int(header[0]):#x}" if len(header) else "nothing"
         raise DataError(f"{path} is not an idx file with magic number {magic:#x} "
-                        f"(found {int(header[0]):#x}); delete it and download it again")
+                        f"(found {found}); delete it and download it again")
     shape = tuple(int(n) for n in header[1:])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + ndim))
     if data.size != int(np.prod(shape)):

@@ -65,6 +65,7 @@ def train_epoch_ch3(net, train_iter, loss, updater):
         else:
             l.sum().backward()
             updater(n)
+        l = l.detach()
         total = float(l.sum()) if l.ndim else float(l) * n
         metric.add(total, accuracy(y_hat.detach(), y), n)
     return metric[0] / metric[2], metric[1] / metric[2]

@@ -1,0 +1,104 @@
+"""Trainers of both frameworks, and their parity: the same model from the same start, fed the
+same batches, must reach the same loss and accuracy."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+tf = pytest.importorskip("tensorflow")
+import keras  # noqa: E402
+
+from d2lutils import tensorflow as d2l_tf  # noqa: E402
+from d2lutils import torch as d2l_pt  # noqa: E402
+
+rng = np.random.default_rng(0)
+N, D, C = 300, 20, 4
+CENTERS = rng.normal(0, 2, (C, D)).astype(np.float32)
+LABELS = rng.integers(0, C, N)
+FEATURES = (CENTERS[LABELS] + rng.normal(0, 1, (N, D))).astype(np.float32)
+W0 = rng.normal(0, 0.01, (D, C)).astype(np.float32)
+
+
+def test_linreg_loss_and_sgd_agree():
+    X = rng.normal(size=(8, 3)).astype(np.float32)
+    w = rng.normal(size=(3, 1)).astype(np.float32)
+    y = rng.normal(size=(8,)).astype(np.float32)
+    w_pt = torch.tensor(w, requires_grad=True)
+    b_pt = torch.zeros(1, requires_grad=True)
+    l_pt = d2l_pt.squared_loss(d2l_pt.linreg(torch.tensor(X), w_pt, b_pt), torch.tensor(y))
+    l_pt.sum().backward()
+    d2l_pt.sgd([w_pt, b_pt], 0.1, 8)
+    w_tf, b_tf = tf.Variable(w), tf.Variable(tf.zeros(1))
+    with tf.GradientTape() as tape:
+        l_tf = d2l_tf.squared_loss(d2l_tf.linreg(X, w_tf, b_tf), y)
+    d2l_tf.sgd([w_tf, b_tf], tape.gradient(l_tf, [w_tf, b_tf]), 0.1, 8)
+    np.testing.assert_allclose(l_pt.detach().numpy(), l_tf.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(w_pt.detach().numpy(), w_tf.numpy(), rtol=1e-5)
+    assert float(w_pt.grad.abs().sum()) == 0.0  # sgd clears the gradient it used
+
+
+def test_accuracy_counts_correct_predictions():
+    logits = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]], dtype=np.float32)
+    labels = np.array([1, 1, 1])
+    assert d2l_pt.accuracy(torch.tensor(logits), torch.tensor(labels)) == 2.0
+    assert d2l_tf.accuracy(tf.constant(logits), tf.constant(labels)) == 2.0
+
+
+def _scratch_softmax_pt():
+    W = torch.tensor(W0, requires_grad=True)
+    b = torch.zeros(C, requires_grad=True)
+
+    def net(X):
+        return torch.softmax(X.reshape(-1, D) @ W + b, dim=1)
+
+    def loss(y_hat, y):
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    return net, loss, (lambda n: d2l_pt.sgd([W, b], 0.1, n))
+
+
+def _scratch_softmax_tf():
+    W, b = tf.Variable(W0), tf.Variable(tf.zeros(C))
+
+    def net(X):
+        return tf.nn.softmax(tf.matmul(tf.reshape(X, (-1, D)), W) + b)
+
+    def loss(y_hat, y):
+        return -tf.math.log(tf.gather(y_hat, y, batch_dims=1))
+
+    return net, loss, d2l_tf.Updater([W, b], 0.1)
+
+
+def test_scratch_trainers_agree_across_frameworks():
+    """Same start, same (unshuffled) batches: the epoch metrics must match closely."""
+    data_pt = d2l_pt.load_array((torch.tensor(FEATURES), torch.tensor(LABELS)), 32, is_train=False)
+    data_tf = d2l_tf.load_array((FEATURES, LABELS.astype(np.int32)), 32, is_train=False)
+    net_pt, loss_pt, up_pt = _scratch_softmax_pt()
+    net_tf, loss_tf, up_tf = _scratch_softmax_tf()
+    for _ in range(3):
+        m_pt = d2l_pt.train_epoch_ch3(net_pt, data_pt, loss_pt, up_pt)
+        m_tf = d2l_tf.train_epoch_ch3(net_tf, data_tf, loss_tf, up_tf)
+        np.testing.assert_allclose(m_pt, m_tf, rtol=1e-4)
+    assert m_pt[1] > 0.9  # the clusters are separable: it really learned
+    assert d2l_pt.evaluate_accuracy(net_pt, data_pt) == pytest.approx(
+        d2l_tf.evaluate_accuracy(net_tf, data_tf), abs=1e-6)
+
+
+def test_concise_trainers_learn_and_print_the_metric_line(capsys):
+    torch.manual_seed(0)
+    keras.utils.set_random_seed(0)
+    data_pt = d2l_pt.load_array((torch.tensor(FEATURES), torch.tensor(LABELS)), 32)
+    data_tf = d2l_tf.load_array((FEATURES, LABELS.astype(np.int32)), 32)
+    net_pt = torch.nn.Sequential(torch.nn.Linear(D, C))
+    result_pt = d2l_pt.train_ch3(net_pt, data_pt, data_pt, torch.nn.CrossEntropyLoss(), 3,
+                                 torch.optim.SGD(net_pt.parameters(), lr=0.1))
+    net_tf = keras.Sequential([keras.layers.Dense(C)])
+    result_tf = d2l_tf.train_ch3(net_tf, data_tf, data_tf,
+                                 keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3,
+                                 keras.optimizers.SGD(learning_rate=0.1))
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("loss ")]
+    assert len(lines) == 2
+    for result, line in zip((result_pt, result_tf), lines):
+        assert result["test_acc"] > 0.9 and result["loss"] < 0.5
+        assert line == (f"loss {result['loss']:.3f}, train acc {result['train_acc']:.3f}, "
+                        f"test acc {result['test_acc']:.3f}")
