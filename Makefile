@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS_MD := $(shell find notebooks -name '*.md' -not -name 'index.md' -not -path '*/.ipynb_checkpoints/*' | sort)
 JB := $(BIN)/jupyter-book build . -W -n --keep-going
 
-.PHONY: help venv book test lint sync check-sync unit smoke nbval site notebook clean
+.PHONY: help venv book test lint sync check-sync unit smoke nbval site notebook bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 14
@@ -33,7 +33,7 @@ test: venv  ## every check: lint, structure, unit tests, smoke run, nbval, site 
 	$(MAKE) site
 
 lint: venv  ## ruff on the package, the tests, the extension and the notebooks
-	$(BIN)/ruff check d2lutils tests book/_ext notebooks
+	$(BIN)/ruff check d2lutils tests book/_ext bench notebooks
 
 sync: venv  ## pair every notebook .md with its .ipynb (jupytext --sync)
 	$(BIN)/jupytext --sync $(NOTEBOOKS_MD)
@@ -59,6 +59,17 @@ notebook: venv  ## run one notebook, book profile: make notebook NB=notebooks/02
 	$(BIN)/jupytext --sync $(NB)
 	$(BIN)/papermill $(basename $(NB)).ipynb _build/run/$(basename $(NB)).ipynb \
 		--cwd _build/run/$(dir $(NB)) -k python3 --no-progress-bar
+
+BENCH_VENV := bench/.venv
+$(BENCH_VENV)/.installed: bench/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps d2l==0.17.6 -e .
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed  ## loaders/trainers vs d2l==0.17.6, in bench/.venv (not part of CI)
+	$(BENCH_VENV)/bin/python -m bench $(TASKS)
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf _build

@@ -19,7 +19,9 @@ def notebook_sources(root=NOTEBOOK_DIR):
     for md in sorted(root.rglob("*.md")):
         if ".ipynb_checkpoints" in md.parts:
             continue
-        if md.read_text(encoding="utf-8").startswith("---\njupytext:"):
+        text = md.read_text(encoding="utf-8")
+        front = text.split("\n---\n", 1)[0] if text.startswith("---\n") else ""
+        if "\njupytext:" in front:  # jupytext sorts the front matter: `d2l:` may come first
             found.append(md)
     return found
 

@@ -83,14 +83,17 @@ def _train_step(net, loss, updater):
     def step(X, y):
         with tf.GradientTape() as tape:
             y_hat = net(X, training=True) if _is_keras(net) else net(X)
-            l = loss(y, y_hat) if keras_loss else loss(y_hat, y)
+            batch_loss = loss(y, y_hat) if keras_loss else loss(y_hat, y)
         n = tf.shape(y)[0]
         if keras_optimizer:
             params = net.trainable_variables
-            updater.apply_gradients(zip(tape.gradient(l, params), params))
+            updater.apply_gradients(zip(tape.gradient(batch_loss, params), params))
         else:
-            updater(n, tape.gradient(l, updater.params))
-        total = l * tf.cast(n, l.dtype) if l.shape.rank == 0 else tf.reduce_sum(l)
+            updater(n, tape.gradient(batch_loss, updater.params))
+        if batch_loss.shape.rank == 0:  # a Keras loss returns the batch mean
+            total = batch_loss * tf.cast(n, batch_loss.dtype)
+        else:
+            total = tf.reduce_sum(batch_loss)
         return total, _correct(y_hat, y), n
 
     return step

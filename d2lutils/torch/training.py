@@ -56,17 +56,17 @@ def train_epoch_ch3(net, train_iter, loss, updater):
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     for X, y in train_iter:
         y_hat = net(X)
-        l = loss(y_hat, y)
+        batch_loss = loss(y_hat, y)
         n = y.numel()
         if isinstance(updater, torch.optim.Optimizer):
             updater.zero_grad()
-            l.mean().backward()
+            batch_loss.mean().backward()
             updater.step()
         else:
-            l.sum().backward()
+            batch_loss.sum().backward()
             updater(n)
-        l = l.detach()
-        total = float(l.sum()) if l.ndim else float(l) * n
+        batch_loss = batch_loss.detach()
+        total = float(batch_loss.sum()) if batch_loss.ndim else float(batch_loss) * n
         metric.add(total, accuracy(y_hat.detach(), y), n)
     return metric[0] / metric[2], metric[1] / metric[2]
 
