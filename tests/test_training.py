@@ -102,3 +102,28 @@ def test_concise_trainers_learn_and_print_the_metric_line(capsys):
         assert result["test_acc"] > 0.9 and result["loss"] < 0.5
         assert line == (f"loss {result['loss']:.3f}, train acc {result['train_acc']:.3f}, "
                         f"test acc {result['test_acc']:.3f}")
+
+
+def test_train_ch6_learns_and_reports_speed_and_device(capsys):
+    torch.manual_seed(0)
+    keras.utils.set_random_seed(0)
+    images = np.zeros((256, 8, 8), dtype=np.float32)
+    labels = np.arange(256) % 2
+    images[labels == 1, :, :4] = 1.0  # class 1: left half bright
+    images += rng.normal(0, 0.1, images.shape).astype(np.float32)
+    data_pt = d2l_pt.load_array((torch.tensor(images[:, None]), torch.tensor(labels)), 32)
+    data_tf = d2l_tf.load_array((images[..., None], labels.astype(np.int32)), 32)
+    net_pt = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                                 torch.nn.Linear(4 * 6 * 6, 2))
+    result_pt = d2l_pt.train_ch6(net_pt, data_pt, data_pt, 3, 0.1, d2l_pt.try_gpu())
+
+    def net_fn():
+        return keras.Sequential([keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten(),
+                                 keras.layers.Dense(2)])
+
+    result_tf = d2l_tf.train_ch6(net_fn, data_tf, data_tf, 3, 0.1, d2l_tf.try_gpu())
+    out = capsys.readouterr().out
+    assert result_pt["test_acc"] > 0.95 and result_tf["test_acc"] > 0.95
+    assert f"examples/sec on {d2l_pt.try_gpu()}" in out and f"examples/sec on {d2l_tf.try_gpu()}" in out
+    assert d2l_pt.evaluate_accuracy_gpu(net_pt, data_pt) == pytest.approx(result_pt["test_acc"])
+    assert d2l_tf.evaluate_accuracy_gpu(result_tf["net"], data_tf) == pytest.approx(result_tf["test_acc"])

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
 from d2lutils.plotting import Animator, show_images
-from d2lutils.timing import Accumulator
+from d2lutils.timing import Accumulator, Timer
 
 
 def linreg(X, w, b):
@@ -147,3 +147,53 @@ def predict_ch3(net, test_iter, n=6):
     titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]),
                                             get_fashion_mnist_labels(preds))]
     return show_images(X[:n, :, :, 0], 1, n, titles=titles)
+
+
+def evaluate_accuracy_gpu(net, data_iter, device=None):
+    """Accuracy of ``net`` on ``data_iter``, computed on ``device`` (default: TensorFlow's choice).
+
+    Explained in "Convolutional neural networks (LeNet)".
+    """
+    with tf.device(device):
+        return _accuracy_with(_predictor(net), data_iter)
+
+
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
+    """Train a classifier on ``device`` with SGD and cross-entropy (explained in "LeNet").
+
+    ``net`` is a Keras model or a function returning one; a function is called inside
+    ``tf.device(device)`` so the weights are created there (Keras initialises Dense and
+    Conv2D weights with Glorot/Xavier by default). Plots the training curves, prints
+    ``loss …, train acc …, test acc …`` and ``… examples/sec on <device>``, and returns the
+    metrics as a dict.
+    """
+    with tf.device(device):
+        if not _is_keras(net):
+            net = net()
+        _build(net, train_iter)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        step = _train_step(net, loss, keras.optimizers.SGD(learning_rate=lr))
+        predict = _predictor(net)
+        animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
+                            legend=["train loss", "train acc", "test acc"])
+        timer = Timer()
+        timer.times.clear()
+        num_batches = sum(1 for _ in train_iter) if train_iter.cardinality() < 0 \
+            else int(train_iter.cardinality())
+        for epoch in range(num_epochs):
+            metric = Accumulator(3)  # summed loss, correct predictions, examples
+            for i, (X, y) in enumerate(train_iter):
+                timer.start()
+                total, correct, n = step(X, y)
+                metric.add(float(total), float(correct), int(n))
+                timer.stop()
+                train_loss, train_acc = metric[0] / metric[2], metric[1] / metric[2]
+                if (i + 1) % max(num_batches // 5, 1) == 0 or i == num_batches - 1:
+                    animator.add(epoch + (i + 1) / num_batches, (train_loss, train_acc, None))
+            test_acc = _accuracy_with(predict, test_iter)
+            animator.add(epoch + 1, (None, None, test_acc))
+    speed = metric[2] * num_epochs / timer.sum()
+    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
+    print(f"{speed:.1f} examples/sec on {device}")
+    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
+            "examples_per_sec": speed, "net": net}

@@ -3,23 +3,28 @@
 Mirrors :mod:`d2lutils.tensorflow` name for name. Import as ``from d2lutils import torch as d2l_pt``.
 """
 
+from d2lutils.torch.conv import corr2d
 from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnist
 from d2lutils.torch.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.torch.training import (
     accuracy,
     evaluate_accuracy,
+    evaluate_accuracy_gpu,
     linreg,
     predict_ch3,
     sgd,
     squared_loss,
     train_ch3,
+    train_ch6,
     train_epoch_ch3,
 )
 
 __all__ = [
     "FashionMNIST",
     "accuracy",
+    "corr2d",
     "evaluate_accuracy",
+    "evaluate_accuracy_gpu",
     "linreg",
     "load_array",
     "load_data_fashion_mnist",
@@ -28,6 +33,7 @@ __all__ = [
     "sgd",
     "squared_loss",
     "train_ch3",
+    "train_ch6",
     "train_epoch_ch3",
     "try_all_gpus",
     "try_gpu",

@@ -6,7 +6,7 @@ from torch import nn
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
 from d2lutils.plotting import Animator, show_images
-from d2lutils.timing import Accumulator
+from d2lutils.timing import Accumulator, Timer
 
 
 def linreg(X, w, b):
@@ -97,3 +97,65 @@ def predict_ch3(net, test_iter, n=6):
     titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]),
                                             get_fashion_mnist_labels(preds))]
     return show_images(X[:n, 0], 1, n, titles=titles)
+
+
+def evaluate_accuracy_gpu(net, data_iter, device=None):
+    """Accuracy of ``net`` on ``data_iter``, computed on ``device`` (default: the net's device).
+
+    Explained in "Convolutional neural networks (LeNet)".
+    """
+    if isinstance(net, nn.Module):
+        net.eval()
+        if device is None:
+            device = next(iter(net.parameters())).device
+    metric = Accumulator(2)  # correct predictions, examples
+    with torch.no_grad():
+        for X, y in data_iter:
+            X, y = X.to(device), y.to(device)
+            metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
+    """Train a classifier on ``device`` with SGD and cross-entropy (explained in "LeNet").
+
+    Weights of linear and convolutional layers are Xavier-initialised first. Plots the
+    training curves, prints ``loss …, train acc …, test acc …`` and
+    ``… examples/sec on <device>``, and returns the metrics as a dict.
+    """
+    def init_weights(module):
+        if isinstance(module, nn.Linear | nn.Conv2d):
+            nn.init.xavier_uniform_(module.weight)
+
+    net.apply(init_weights)
+    net.to(device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
+                        legend=["train loss", "train acc", "test acc"])
+    timer, num_batches = Timer(), len(train_iter)
+    timer.times.clear()
+    for epoch in range(num_epochs):
+        metric = Accumulator(3)  # summed loss, correct predictions, examples
+        net.train()
+        for i, (X, y) in enumerate(train_iter):
+            timer.start()
+            X, y = X.to(device), y.to(device)
+            y_hat = net(X)
+            batch_loss = loss(y_hat, y)
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                metric.add(float(batch_loss) * X.shape[0], accuracy(y_hat, y), X.shape[0])
+            timer.stop()
+            train_loss, train_acc = metric[0] / metric[2], metric[1] / metric[2]
+            if (i + 1) % max(num_batches // 5, 1) == 0 or i == num_batches - 1:
+                animator.add(epoch + (i + 1) / num_batches, (train_loss, train_acc, None))
+        test_acc = evaluate_accuracy_gpu(net, test_iter, device)
+        animator.add(epoch + 1, (None, None, test_acc))
+    speed = metric[2] * num_epochs / timer.sum()
+    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
+    print(f"{speed:.1f} examples/sec on {device}")
+    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
+            "examples_per_sec": speed, "net": net}

@@ -1,0 +1,13 @@
+"""Convolution helpers for TensorFlow (explained in "Convolutions for images")."""
+
+import tensorflow as tf
+
+
+def corr2d(X, K):
+    """2-D cross-correlation of a matrix ``X`` with a kernel ``K`` (no padding, stride 1)."""
+    h, w = K.shape
+    Y = tf.Variable(tf.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j].assign(tf.reduce_sum(X[i:i + h, j:j + w] * K))
+    return tf.convert_to_tensor(Y)
