@@ -32,6 +32,7 @@ def test_pair_in_sync(md, tmp_path):
     """`jupytext --sync` on a copy of the pair changes neither file."""
     ipynb = md.with_suffix(".ipynb")
     assert ipynb.exists(), f"{ipynb.name} is missing: run `make sync`"
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path)  # the [tool.jupytext] settings
     copies = [shutil.copy2(p, tmp_path / p.name) for p in (md, ipynb)]
     jupytext_cli(["--sync", "--quiet", str(copies[0])])
     for original, copy in zip((md, ipynb), copies):

@@ -127,3 +127,15 @@ def test_train_ch6_learns_and_reports_speed_and_device(capsys):
     assert f"examples/sec on {d2l_pt.try_gpu()}" in out and f"examples/sec on {d2l_tf.try_gpu()}" in out
     assert d2l_pt.evaluate_accuracy_gpu(net_pt, data_pt) == pytest.approx(result_pt["test_acc"])
     assert d2l_tf.evaluate_accuracy_gpu(result_tf["net"], data_tf) == pytest.approx(result_tf["test_acc"])
+
+
+def test_synthetic_data_follows_the_true_parameters():
+    torch.manual_seed(0)
+    tf.random.set_seed(0)
+    X_pt, y_pt = d2l_pt.synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 1000)
+    X_tf, y_tf = d2l_tf.synthetic_data(tf.constant([2.0, -3.4]), 4.2, 1000)
+    for X, y in ((X_pt.numpy(), y_pt.numpy()), (X_tf.numpy(), y_tf.numpy())):
+        assert X.shape == (1000, 2) and y.shape == (1000, 1)
+        design = np.hstack([X, np.ones((1000, 1), dtype=np.float32)])
+        solution = np.linalg.lstsq(design, y[:, 0], rcond=None)[0]
+        np.testing.assert_allclose(solution, [2.0, -3.4, 4.2], atol=0.01)

@@ -7,7 +7,7 @@ TensorFlow's start-up log settings (made in :mod:`d2lutils`) take effect.
 
 import d2lutils  # noqa: F401  (sets TensorFlow's log environment before it is imported)
 from d2lutils.tensorflow.conv import corr2d
-from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist
+from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist, synthetic_data
 from d2lutils.tensorflow.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.tensorflow.training import (
     Updater,
@@ -36,6 +36,7 @@ __all__ = [
     "predict_ch3",
     "sgd",
     "squared_loss",
+    "synthetic_data",
     "train_ch3",
     "train_ch6",
     "train_epoch_ch3",

@@ -28,6 +28,17 @@ def _batch_pipeline(tensors, batch_size, shuffle, transform=None):
             .prefetch(tf.data.AUTOTUNE))
 
 
+def synthetic_data(w, b, num_examples):
+    """Features X ~ N(0, 1) and labels y = Xw + b + N(0, 0.01²), y of shape (n, 1).
+
+    Explained in "Linear regression from scratch"; reused by "Weight decay".
+    """
+    X = tf.random.normal((num_examples, len(w)))
+    y = tf.linalg.matvec(X, tf.reshape(tf.cast(w, X.dtype), (-1,))) + b
+    y += tf.random.normal(y.shape, stddev=0.01)
+    return X, tf.reshape(y, (-1, 1))
+
+
 def load_array(data_arrays, batch_size, is_train=True):
     """A ``tf.data.Dataset`` of minibatches over in-memory arrays (shuffled when training)."""
     tensors = tuple(tf.convert_to_tensor(a) for a in data_arrays)

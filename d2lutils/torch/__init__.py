@@ -4,7 +4,7 @@ Mirrors :mod:`d2lutils.tensorflow` name for name. Import as ``from d2lutils impo
 """
 
 from d2lutils.torch.conv import corr2d
-from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnist
+from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnist, synthetic_data
 from d2lutils.torch.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.torch.training import (
     accuracy,
@@ -32,6 +32,7 @@ __all__ = [
     "predict_ch3",
     "sgd",
     "squared_loss",
+    "synthetic_data",
     "train_ch3",
     "train_ch6",
     "train_epoch_ch3",

@@ -28,6 +28,17 @@ def _batch_loader(dataset, batch_size, shuffle):
                       batch_size=None)
 
 
+def synthetic_data(w, b, num_examples):
+    """Features X ~ N(0, 1) and labels y = Xw + b + N(0, 0.01²), y of shape (n, 1).
+
+    Explained in "Linear regression from scratch"; reused by "Weight decay".
+    """
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b
+    y += torch.normal(0, 0.01, y.shape)
+    return X, y.reshape((-1, 1))
+
+
 def load_array(data_arrays, batch_size, is_train=True):
     """A ``DataLoader`` over in-memory tensors, yielding minibatches (shuffled when training)."""
     return _batch_loader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)
