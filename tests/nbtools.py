@@ -64,9 +64,14 @@ def top_level_bindings(source):
     names = set()
 
     def add_target(target):
-        for node in ast.walk(target):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
+        # x = …, (a, b) = …, *rest = … bind names; x[i] = … and x.attr = … only mutate x.
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                add_target(element)
+        elif isinstance(target, ast.Starred):
+            add_target(target.value)
 
     def visit(body):
         for stmt in body:

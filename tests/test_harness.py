@@ -52,5 +52,6 @@ def test_smoke_parameters_need_a_parameters_cell(tmp_path):
 
 def test_top_level_bindings():
     source = "import torch\nfrom d2lutils import torch as d2l_pt\nx, (y, z) = 1, (2, 3)\n" \
-             "def f():\n    inner = 1\nfor i in range(3):\n    w = i\n_tmp = 4\n%timeit f()\n"
+             "def f():\n    inner = 1\nfor i in range(3):\n    w = i\n_tmp = 4\n%timeit f()\n" \
+             "table[n, p] = 1\nobj.attr = 2\n"
     assert top_level_bindings(source) == {"torch", "d2l_pt", "x", "y", "z", "f", "w"}
