@@ -44,9 +44,10 @@ def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None,
         axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)
     axes.set_yscale(yscale)
-    if xlim is not None:
+    # Equal bounds (e.g. xlim=[1, num_epochs] with one epoch) would make Matplotlib warn.
+    if xlim is not None and xlim[0] != xlim[1]:
         axes.set_xlim(xlim)
-    if ylim is not None:
+    if ylim is not None and ylim[0] != ylim[1]:
         axes.set_ylim(ylim)
     if legend:
         axes.legend(legend)
@@ -105,6 +106,7 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
 
     Returns the flat array of axes so callers can annotate them.
     """
+    use_svg_display()
     figsize = (num_cols * scale, num_rows * scale)
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
     axes = axes.flatten()

@@ -74,3 +74,11 @@ def test_animator_leaves_exactly_one_image_in_a_notebook(tmp_path):
               and any(k.startswith("image/") for k in o.get("data", {}))]
     assert len(images) == 1, [o.output_type for o in outputs]
     assert [o.get("text") for o in outputs if o.output_type == "stream"] == ["done\n"]
+
+
+def test_one_epoch_animator_does_not_warn(recwarn):
+    animator = d2l.Animator(xlabel="epoch", xlim=[1, 1], legend=["loss"])
+    animator._notebook = False
+    animator.add(1, 0.5)
+    assert not [w for w in recwarn if "identical" in str(w.message)]
+    plt.close("all")

@@ -61,6 +61,8 @@ class FashionMNIST(Dataset):
         return len(self.labels)
 
     def __getitem__(self, idx):
+        if isinstance(idx, list):  # a batch of indices from a BatchSampler
+            idx = torch.as_tensor(idx)
         X = self.images[idx]
         if self.size is not None:
             batch = X if X.ndim == 4 else X.unsqueeze(0)
