@@ -6,6 +6,7 @@ classification dataset" (``show_images``) and "Softmax regression from scratch"
 """
 
 import numbers
+import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -65,7 +66,7 @@ def _is_single_series(x):
     """True if ``x`` is one 1-D series rather than a list of series."""
     if isinstance(x, list | tuple):
         return len(x) == 0 or isinstance(x[0], numbers.Number)
-    return getattr(x, "ndim", 1) == 1
+    return len(getattr(x, "shape", (None,))) == 1  # arrays, tensors and tf.Variables
 
 
 def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
@@ -92,9 +93,9 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
         X = X * len(Y)
     axes.cla()
     for x, y, fmt in zip(X, Y, fmts * len(Y)):
-        y = _to_numpy(y)
-        if len(x):
-            axes.plot(_to_numpy(x), y, fmt)
+        x, y = _to_numpy(x), _to_numpy(y)
+        if x.size:
+            axes.plot(x, y, fmt)
         else:
             axes.plot(y, fmt)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
@@ -122,10 +123,14 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
 class Animator:
     """Plot metrics live while a model trains (introduced in "Softmax regression from scratch").
 
-    In Jupyter the figure is redrawn in place, so the executed notebook keeps exactly one
-    final image. Outside Jupyter each :meth:`add` prints one text line instead, and the
+    In Jupyter the figure is redrawn in place (at most every ``min_interval`` seconds, and
+    once more when the cell finishes), so the executed notebook keeps exactly one final
+    image. Outside Jupyter each :meth:`add` prints one text line instead, and the
     final figure can be shown with :meth:`show` or written with :meth:`savefig`.
     """
+
+    #: Seconds between two redraws while training (the final state is always drawn).
+    min_interval = 1.0
 
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
                  xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
@@ -145,6 +150,8 @@ class Animator:
         self.fmts = fmts
         self.X, self.Y = None, None
         self._handle = None
+        self._last_display = 0.0
+        self._pending = False
 
     def add(self, x, y):
         """Append one point per curve: ``y`` is a number or one value per curve (None skips)."""
@@ -160,22 +167,46 @@ class Animator:
             if a is not None and b is not None:
                 self.X[i].append(float(a))
                 self.Y[i].append(float(b))
-        self._redraw()
         if self._notebook:
-            self._display()
+            self._display_throttled()
         else:
             print(self._text_line(x, y), flush=True)
+
+    def _display_throttled(self):
+        """Redraw at most every ``min_interval`` seconds; the cell's end draws the final state.
+
+        Rendering the figure costs a tenth of a second or more, so drawing on every
+        ``add`` would dominate a quick training loop.
+        """
+        if time.perf_counter() - self._last_display >= self.min_interval:
+            self._display()
+            return
+        if not self._pending:
+            self._pending = True
+            from IPython import get_ipython
+
+            get_ipython().events.register("post_execute", self._flush)
+
+    def _flush(self):
+        from IPython import get_ipython
+
+        get_ipython().events.unregister("post_execute", self._flush)
+        if self._pending:
+            self._display()
 
     def _redraw(self):
         ax = self.axes[0]
         ax.cla()
-        for x, y, fmt in zip(self.X, self.Y, self.fmts * len(self.X)):
+        for x, y, fmt in zip(self.X or [], self.Y or [], self.fmts * len(self.X or [])):
             ax.plot(x, y, fmt)
         set_axes(ax, **self._config)
 
     def _display(self):
         from IPython.display import display
 
+        self._redraw()
+        self._pending = False
+        self._last_display = time.perf_counter()
         if self._handle is None:
             self._handle = display(self.fig, display_id=True)
         else:
@@ -190,12 +221,14 @@ class Animator:
 
     def savefig(self, path, **kwargs):
         """Write the current figure to ``path`` (any format Matplotlib knows)."""
+        self._redraw()
         self.fig.savefig(path, **kwargs)
 
     def show(self):
         """Show the final figure: inline in Jupyter (once), in a window (if any) in a script."""
         if self._notebook:
-            if self._handle is None:
+            if self._handle is None or self._pending:
                 self._display()
         else:
+            self._redraw()
             plt.show()

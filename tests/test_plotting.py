@@ -82,3 +82,29 @@ def test_one_epoch_animator_does_not_warn(recwarn):
     animator.add(1, 0.5)
     assert not [w for w in recwarn if "identical" in str(w.message)]
     plt.close("all")
+
+
+@pytest.mark.notebooks
+def test_throttled_animator_still_shows_the_final_state(tmp_path):
+    """Many quick adds: few redraws, and the image left in the notebook has every point."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import d2lutils as d2l\n"
+        "d2l.use_svg_display()\n"
+        "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\n"
+        "calls = []\n"
+        "draw = animator._display\n"
+        "animator._display = lambda: (calls.append(1), draw())\n"
+        "for epoch in range(200):\n"
+        "    animator.add(epoch, 1 / (epoch + 1))"))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "print(len(calls) < 20, len(animator.axes[0].get_lines()[0].get_xdata()))"))
+    nbformat.write(nb, tmp_path / "anim.ipynb")
+    execute(tmp_path / "anim.ipynb", tmp_path / "out.ipynb")
+    cells = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+    images = [o for o in cells[0].outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(images) == 1
+    assert images[0]["data"]["image/svg+xml"].count("<path") > 0
+    assert cells[1].outputs[0]["text"].strip() == "True 200"

@@ -139,3 +139,26 @@ def test_synthetic_data_follows_the_true_parameters():
         design = np.hstack([X, np.ones((1000, 1), dtype=np.float32)])
         solution = np.linalg.lstsq(design, y[:, 0], rcond=None)[0]
         np.testing.assert_allclose(solution, [2.0, -3.4, 4.2], atol=0.01)
+
+
+def test_optimizer_steps_use_the_batch_mean_in_both_frameworks():
+    """Per-example losses with a framework optimizer: both step on the mean, not the sum."""
+    data_pt = d2l_pt.load_array((torch.tensor(FEATURES), torch.tensor(LABELS)), 32, is_train=False)
+    data_tf = d2l_tf.load_array((FEATURES, LABELS.astype(np.int32)), 32, is_train=False)
+    net_pt = torch.nn.Linear(D, C)
+    net_tf = keras.Sequential([keras.Input((D,)), keras.layers.Dense(C)])
+    with torch.no_grad():
+        net_pt.weight.copy_(torch.tensor(W0.T))
+        net_pt.bias.zero_()
+    net_tf.layers[0].set_weights([W0, np.zeros(C, np.float32)])
+    loss_tf = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    m_pt = d2l_pt.train_epoch_ch3(net_pt, data_pt, torch.nn.CrossEntropyLoss(reduction="none"),
+                                  torch.optim.SGD(net_pt.parameters(), lr=0.1))
+    m_tf = d2l_tf.train_epoch_ch3(net_tf, data_tf, loss_tf, keras.optimizers.SGD(learning_rate=0.1))
+    np.testing.assert_allclose(m_pt, m_tf, rtol=1e-4)
+    np.testing.assert_allclose(net_pt.weight.detach().numpy().T, net_tf.layers[0].get_weights()[0],
+                               rtol=1e-3, atol=1e-5)
+    loss_pt = d2l_pt.evaluate_loss(net_pt, data_pt, torch.nn.CrossEntropyLoss(reduction="none"))
+    assert loss_pt == pytest.approx(d2l_tf.evaluate_loss(net_tf, data_tf, loss_tf), rel=1e-4)
+    mse_pt = d2l_pt.evaluate_loss(lambda X: X[:, :1], data_pt, torch.nn.MSELoss())
+    assert mse_pt == pytest.approx(float(np.mean((FEATURES[:, 0] - LABELS) ** 2)), rel=1e-5)

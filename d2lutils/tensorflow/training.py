@@ -84,10 +84,15 @@ def _train_step(net, loss, updater):
         with tf.GradientTape() as tape:
             y_hat = net(X, training=True) if _is_keras(net) else net(X)
             batch_loss = loss(y, y_hat) if keras_loss else loss(y_hat, y)
+            # With a Keras optimizer, step on the batch mean, as PyTorch's optimizers do.
+            if keras_optimizer and batch_loss.shape.rank:
+                objective = tf.reduce_mean(batch_loss)
+            else:
+                objective = batch_loss
         n = tf.shape(y)[0]
         if keras_optimizer:
             params = net.trainable_variables
-            updater.apply_gradients(zip(tape.gradient(batch_loss, params), params))
+            updater.apply_gradients(zip(tape.gradient(objective, params), params))
         else:
             updater(n, tape.gradient(batch_loss, updater.params))
         if batch_loss.shape.rank == 0:  # a Keras loss returns the batch mean
@@ -104,6 +109,22 @@ def _build(net, data_iter):
     if _is_keras(net) and not net.built:
         X, _ = next(iter(data_iter))
         net(X[:1])
+
+
+def evaluate_loss(net, data_iter, loss):
+    """Average of ``loss`` over ``data_iter`` (explained in "Model selection, underfitting,
+    and overfitting"). Keras losses are called as ``loss(y, y_hat)``, others as ``loss(y_hat, y)``."""
+    predict = _predictor(net)
+    metric = Accumulator(2)  # summed loss, examples
+    for X, y in data_iter:
+        y_hat = predict(X)
+        if tf.size(y) == tf.size(y_hat):  # regression: compare like with like
+            y = tf.reshape(y, tf.shape(y_hat))
+        batch_loss = loss(y, y_hat) if isinstance(loss, keras.losses.Loss) else loss(y_hat, y)
+        n = int(tf.shape(y)[0])
+        total = float(tf.reduce_sum(batch_loss)) if batch_loss.shape.rank else float(batch_loss) * n
+        metric.add(total, n)
+    return metric[0] / metric[1]
 
 
 def train_epoch_ch3(net, train_iter, loss, updater, step=None):

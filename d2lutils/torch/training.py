@@ -45,6 +45,22 @@ def evaluate_accuracy(net, data_iter):
     return metric[0] / metric[1]
 
 
+def evaluate_loss(net, data_iter, loss):
+    """Average of ``loss(y_hat, y)`` over ``data_iter`` (explained in "Model selection,
+    underfitting, and overfitting"). ``loss`` may return per-example losses or their mean."""
+    if isinstance(net, nn.Module):
+        net.eval()
+    metric = Accumulator(2)  # summed loss, examples
+    with torch.no_grad():
+        for X, y in data_iter:
+            out = net(X)
+            batch_loss = loss(out, y.reshape(out.shape) if y.numel() == out.numel() else y)
+            n = y.shape[0]
+            total = float(batch_loss.sum()) if batch_loss.ndim else float(batch_loss) * n
+            metric.add(total, n)
+    return metric[0] / metric[1]
+
+
 def train_epoch_ch3(net, train_iter, loss, updater):
     """Train one epoch; return (average loss, training accuracy).
 
