@@ -16,6 +16,10 @@ import os as _os
 # output. Importing d2lutils before tensorflow is therefore part of every setup cell.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# PyTorch's OpenMP threads otherwise spin while waiting for work. Beside TensorFlow's own
+# threads in the same kernel, or any other busy process, that spinning slowed PyTorch's
+# training loops 2-4x on a 2-core machine; sleeping threads cost little when it is idle.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
 from d2lutils.fashion_mnist import (  # noqa: E402
