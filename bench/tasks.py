@@ -4,14 +4,17 @@
   ``load_data_fashion_mnist`` (after a short warm-up, so worker start-up is not counted).
 - ``softmax``: one epoch of concise softmax regression (Flatten + Linear(784, 10), SGD lr 0.1,
   batch 256) with the package's own loader and ``train_epoch_ch3``.
-Both report examples per second on the CPU.
+- ``lenet``: one epoch of ``train_ch6`` on the sigmoid LeNet of "Convolutional neural networks
+  (LeNet)", lr 0.9, batch 256, on the CPU; the time covers the whole call (training,
+  evaluation on the test set, plotting), the same for both packages.
+All report examples per second (training examples / wall time).
 """
 
 import os
 import time
 
 BATCH_SIZE = 256
-TASKS = ("read", "softmax")
+TASKS = ("read", "softmax", "lenet")
 _FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
           "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
@@ -68,6 +71,31 @@ def _softmax_model(framework):
             keras.optimizers.SGD(learning_rate=0.1))
 
 
+def _lenet(framework):
+    if framework == "torch":
+        import torch
+        from torch import nn
+
+        torch.manual_seed(0)
+        return nn.Sequential(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, stride=2), nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+    def net_fn():
+        layers = keras.layers
+        return keras.Sequential([
+            layers.Conv2D(6, 5, activation="sigmoid", padding="same"), layers.AveragePooling2D(2, 2),
+            layers.Conv2D(16, 5, activation="sigmoid"), layers.AveragePooling2D(2, 2), layers.Flatten(),
+            layers.Dense(120, activation="sigmoid"), layers.Dense(84, activation="sigmoid"),
+            layers.Dense(10)])
+
+    return net_fn
+
+
 def measure(task, package, framework):
     """Run one task; return {'examples_per_sec': …, 'seconds': …, …}."""
     lib = _loaders(package, framework)
@@ -87,5 +115,11 @@ def measure(task, package, framework):
         seconds = time.perf_counter() - start
         return {"examples_per_sec": 60000 / seconds, "seconds": seconds,
                 "loss": float(train_loss), "train_acc": float(train_acc)}
+    if task == "lenet":
+        _, test_iter = lib.load_data_fashion_mnist(BATCH_SIZE)
+        start = time.perf_counter()
+        lib.train_ch6(_lenet(framework), train_iter, test_iter, 1, 0.9, lib.try_gpu())
+        seconds = time.perf_counter() - start
+        return {"examples_per_sec": 60000 / seconds, "seconds": seconds}
     raise ValueError(f"unknown task {task!r}; known: {TASKS}")
 
