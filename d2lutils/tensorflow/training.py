@@ -9,7 +9,8 @@ import keras
 import tensorflow as tf
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
-from d2lutils.plotting import Animator, show_images
+from d2lutils.plotting import show_images
+from d2lutils.progress import epoch_animator, fit_epochs, is_plot_step, report
 from d2lutils.timing import Accumulator, Timer
 
 
@@ -147,18 +148,12 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
     """Train and evaluate for ``num_epochs``, plotting with :class:`Animator`.
 
     Prints the final line ``loss …, train acc …, test acc …`` and returns those three
-    numbers as a dict.
+    numbers as a dict. The training step and the forward pass are compiled once.
     """
-    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=list(ylim),
-                        legend=["train loss", "train acc", "test acc"])
     _build(net, train_iter)
     step, predict = _train_step(net, loss, updater), _predictor(net)
-    for epoch in range(num_epochs):
-        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, step)
-        test_acc = _accuracy_with(predict, test_iter)
-        animator.add(epoch + 1, (train_loss, train_acc, test_acc))
-    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
-    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc}
+    return fit_epochs(num_epochs, lambda: train_epoch_ch3(net, train_iter, loss, updater, step),
+                      lambda: _accuracy_with(predict, test_iter), ylim)
 
 
 def predict_ch3(net, test_iter, n=6):
@@ -195,8 +190,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         step = _train_step(net, loss, keras.optimizers.SGD(learning_rate=lr))
         predict = _predictor(net)
-        animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
-                            legend=["train loss", "train acc", "test acc"])
+        animator = epoch_animator(num_epochs)
         timer = Timer()
         timer.times.clear()
         num_batches = sum(1 for _ in train_iter) if train_iter.cardinality() < 0 \
@@ -209,12 +203,9 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
                 metric.add(float(total), float(correct), int(n))
                 timer.stop()
                 train_loss, train_acc = metric[0] / metric[2], metric[1] / metric[2]
-                if (i + 1) % max(num_batches // 5, 1) == 0 or i == num_batches - 1:
+                if is_plot_step(i, num_batches):
                     animator.add(epoch + (i + 1) / num_batches, (train_loss, train_acc, None))
             test_acc = _accuracy_with(predict, test_iter)
             animator.add(epoch + 1, (None, None, test_acc))
-    speed = metric[2] * num_epochs / timer.sum()
-    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
-    print(f"{speed:.1f} examples/sec on {device}")
-    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
-            "examples_per_sec": speed, "net": net}
+    result = report(train_loss, train_acc, test_acc, metric[2] * num_epochs / timer.sum(), device)
+    return {**result, "net": net}

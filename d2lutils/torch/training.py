@@ -5,7 +5,8 @@ import torch
 from torch import nn
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
-from d2lutils.plotting import Animator, show_images
+from d2lutils.plotting import show_images
+from d2lutils.progress import epoch_animator, fit_epochs, is_plot_step, report
 from d2lutils.timing import Accumulator, Timer
 
 
@@ -93,14 +94,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
     Prints the final line ``loss …, train acc …, test acc …`` and returns those three
     numbers as a dict.
     """
-    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=list(ylim),
-                        legend=["train loss", "train acc", "test acc"])
-    for epoch in range(num_epochs):
-        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
-        test_acc = evaluate_accuracy(net, test_iter)
-        animator.add(epoch + 1, (train_loss, train_acc, test_acc))
-    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
-    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc}
+    return fit_epochs(num_epochs, lambda: train_epoch_ch3(net, train_iter, loss, updater),
+                      lambda: evaluate_accuracy(net, test_iter), ylim)
 
 
 def predict_ch3(net, test_iter, n=6):
@@ -147,8 +142,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
     net.to(device)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     loss = nn.CrossEntropyLoss()
-    animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
-                        legend=["train loss", "train acc", "test acc"])
+    animator = epoch_animator(num_epochs)
     timer, num_batches = Timer(), len(train_iter)
     timer.times.clear()
     for epoch in range(num_epochs):
@@ -166,12 +160,9 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
                 metric.add(float(batch_loss) * X.shape[0], accuracy(y_hat, y), X.shape[0])
             timer.stop()
             train_loss, train_acc = metric[0] / metric[2], metric[1] / metric[2]
-            if (i + 1) % max(num_batches // 5, 1) == 0 or i == num_batches - 1:
+            if is_plot_step(i, num_batches):
                 animator.add(epoch + (i + 1) / num_batches, (train_loss, train_acc, None))
         test_acc = evaluate_accuracy_gpu(net, test_iter, device)
         animator.add(epoch + 1, (None, None, test_acc))
-    speed = metric[2] * num_epochs / timer.sum()
-    print(f"loss {train_loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
-    print(f"{speed:.1f} examples/sec on {device}")
-    return {"loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
-            "examples_per_sec": speed, "net": net}
+    result = report(train_loss, train_acc, test_acc, metric[2] * num_epochs / timer.sum(), device)
+    return {**result, "net": net}
