@@ -1,9 +1,10 @@
 """TensorFlow data pipelines (explained in "Linear regression, concisely" and "The image
 classification dataset").
 
-The data stays in memory as tensors. The ``tf.data`` pipeline shuffles example *indices*
-and gathers a whole batch at once, instead of pushing every example through the pipeline
-one by one: a true per-example shuffle at a fraction of the cost.
+The data stays in memory as tensors. Each epoch, the ``tf.data`` pipeline draws one random
+permutation of the example indices (a single operation), cuts it into batches and gathers
+each batch at once, instead of pushing every example through the pipeline one by one: a
+true per-example shuffle at a fraction of the cost.
 """
 
 import tensorflow as tf
@@ -15,16 +16,28 @@ def _batch_pipeline(tensors, batch_size, shuffle, transform=None):
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     n = int(tensors[0].shape[0])
-    indices = tf.data.Dataset.range(n)
-    if shuffle:
-        indices = indices.shuffle(n, reshuffle_each_iteration=True)
+    num_batches = -(-n // batch_size)
+    padding = -tf.ones(num_batches * batch_size - n, tf.int64)  # -1 marks the last batch's gap
+
+    def index_batches(seed):
+        """One epoch of index batches: a fresh permutation of 0..n-1 in one operation."""
+        order = tf.range(n, dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, tf.stack([seed, seed + 1]))
+        rows = tf.reshape(tf.concat([order, padding], 0), (num_batches, batch_size))
+        return tf.data.Dataset.from_tensor_slices(rows)
 
     def gather(idx):
+        idx = tf.boolean_mask(idx, idx >= 0)
         batch = tuple(tf.gather(t, idx) for t in tensors)
         return transform(*batch) if transform else batch
 
-    return (indices.batch(batch_size)
+    # One random seed per pass over the data: every epoch gets its own permutation, and the
+    # sequence of permutations follows TensorFlow's global seed.
+    seeds = tf.data.Dataset.random(rerandomize_each_iteration=True).take(1)
+    return (seeds.flat_map(index_batches)
             .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+            .apply(tf.data.experimental.assert_cardinality(num_batches))
             .prefetch(tf.data.AUTOTUNE))
 
 
