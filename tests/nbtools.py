@@ -122,3 +122,16 @@ def execute(notebook, output, parameters=None, cwd=None, timeout=900):
     if code and not any(c.get("outputs") for c in code):
         raise RuntimeError(f"{notebook}: ran in {seconds:.1f}s but produced no outputs")
     return seconds
+
+
+def write_notebook(path, *cells):
+    """Write a small python3 notebook for tests; each cell is a source or (source, tags)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for cell in cells:
+        source, cell_tags = (cell, []) if isinstance(cell, str) else cell
+        code = nbformat.v4.new_code_cell(source)
+        code.metadata["tags"] = list(cell_tags)
+        nb.cells.append(code)
+    nbformat.write(nb, path)
+    return path

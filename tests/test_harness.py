@@ -4,39 +4,25 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from tests.nbtools import execute, top_level_bindings
+from tests.nbtools import execute, top_level_bindings, write_notebook
 
 pytestmark = pytest.mark.notebooks
 
 
-def _notebook(path, *cells, smoke=None):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    if smoke is not None:
-        nb.metadata["d2l"] = {"smoke": smoke}
-    for source, cell_tags in cells:
-        cell = nbformat.v4.new_code_cell(source)
-        cell.metadata["tags"] = cell_tags
-        nb.cells.append(cell)
-    nbformat.write(nb, path)
-    return path
-
-
 def test_broken_notebook_fails(tmp_path):
-    nb = _notebook(tmp_path / "broken.ipynb", ("x = 1", []), ("1 / 0", ["pytorch"]))
+    nb = write_notebook(tmp_path / "broken.ipynb", ("x = 1", []), ("1 / 0", ["pytorch"]))
     with pytest.raises(PapermillExecutionError, match="ZeroDivisionError"):
         execute(nb, tmp_path / "out" / "broken.ipynb")
 
 
 def test_silent_notebook_fails(tmp_path):
-    nb = _notebook(tmp_path / "silent.ipynb", ("x = 1", []))
+    nb = write_notebook(tmp_path / "silent.ipynb", ("x = 1", []))
     with pytest.raises(RuntimeError, match="produced no outputs"):
         execute(nb, tmp_path / "out" / "silent.ipynb")
 
 
 def test_smoke_parameters_are_applied(tmp_path):
-    nb = _notebook(tmp_path / "p.ipynb", ("num_epochs = 10", ["parameters"]),
+    nb = write_notebook(tmp_path / "p.ipynb", ("num_epochs = 10", ["parameters"]),
                    ("print(f'epochs={num_epochs}')", []))
     out = tmp_path / "out" / "p.ipynb"
     execute(nb, out, {"num_epochs": 1})
@@ -45,7 +31,7 @@ def test_smoke_parameters_are_applied(tmp_path):
 
 
 def test_smoke_parameters_need_a_parameters_cell(tmp_path):
-    nb = _notebook(tmp_path / "np.ipynb", ("print(1)", []))
+    nb = write_notebook(tmp_path / "np.ipynb", ("print(1)", []))
     with pytest.raises(RuntimeError, match="no cell tagged 'parameters'"):
         execute(nb, tmp_path / "out" / "np.ipynb", {"num_epochs": 1})
 

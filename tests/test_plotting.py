@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import d2lutils as d2l  # noqa: E402
-from tests.nbtools import execute  # noqa: E402
+from tests.nbtools import execute, write_notebook  # noqa: E402
 
 
 def test_plot_accepts_lists_arrays_and_multiple_curves():
@@ -58,16 +58,13 @@ def test_animator_prints_one_line_per_update_outside_jupyter(capsys, tmp_path):
 
 @pytest.mark.notebooks
 def test_animator_leaves_exactly_one_image_in_a_notebook(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells.append(nbformat.v4.new_code_cell(
+    write_notebook(
+        tmp_path / "anim.ipynb",
         "import d2lutils as d2l\n"
         "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\n"
         "for epoch in range(5):\n"
         "    animator.add(epoch, 1 / (epoch + 1))\n"
-        "print('done')"))
-    nbformat.write(nb, tmp_path / "anim.ipynb")
+        "print('done')")
     execute(tmp_path / "anim.ipynb", tmp_path / "out.ipynb")
     outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
     images = [o for o in outputs if o.output_type in ("display_data", "execute_result")
@@ -87,10 +84,8 @@ def test_one_epoch_animator_does_not_warn(recwarn):
 @pytest.mark.notebooks
 def test_throttled_animator_still_shows_the_final_state(tmp_path):
     """Many quick adds: few redraws, and the image left in the notebook has every point."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells.append(nbformat.v4.new_code_cell(
+    write_notebook(
+        tmp_path / "anim.ipynb",
         "import d2lutils as d2l\n"
         "d2l.use_svg_display()\n"
         "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\n"
@@ -98,10 +93,8 @@ def test_throttled_animator_still_shows_the_final_state(tmp_path):
         "draw = animator._display\n"
         "animator._display = lambda: (calls.append(1), draw())\n"
         "for epoch in range(200):\n"
-        "    animator.add(epoch, 1 / (epoch + 1))"))
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "print(len(calls) < 20, len(animator.axes[0].get_lines()[0].get_xdata()))"))
-    nbformat.write(nb, tmp_path / "anim.ipynb")
+        "    animator.add(epoch, 1 / (epoch + 1))",
+        "print(len(calls) < 20, len(animator.axes[0].get_lines()[0].get_xdata()))")
     execute(tmp_path / "anim.ipynb", tmp_path / "out.ipynb")
     cells = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
     images = [o for o in cells[0].outputs if "image/svg+xml" in o.get("data", {})]
