@@ -19,15 +19,18 @@ FRAMEWORKS = ("torch", "tensorflow")
 
 
 def run_one(task, package, framework, workdir, env):
-    code = ("import json, bench.tasks as t; "
-            f"print('RESULT', json.dumps(t.measure({task!r}, {package!r}, {framework!r})))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=3600)
+    code = (
+        "import json, bench.tasks as t; "
+        f"print('RESULT', json.dumps(t.measure({task!r}, {package!r}, {framework!r})))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, env=env, capture_output=True, text=True, timeout=3600
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         return {"error": " | ".join(tail)}
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def main(tasks):
@@ -52,9 +55,11 @@ def main(tasks):
         if "error" in ours or "error" in peer:
             print(f"| {row['task']} | {row['framework']} | {ours} | {peer} | - |")
             continue
-        print(f"| {row['task']} | {row['framework']} | {ours['examples_per_sec']:,.0f} | "
-              f"{peer['examples_per_sec']:,.0f} | "
-              f"{ours['examples_per_sec'] / peer['examples_per_sec']:.1f}x |")
+        print(
+            f"| {row['task']} | {row['framework']} | {ours['examples_per_sec']:,.0f} | "
+            f"{peer['examples_per_sec']:,.0f} | "
+            f"{ours['examples_per_sec'] / peer['examples_per_sec']:.1f}x |"
+        )
     print(f"\nwritten to {out}")
 
 

@@ -15,8 +15,12 @@ import time
 
 BATCH_SIZE = 256
 TASKS = ("read", "softmax", "lenet")
-_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def prepare_peer_data(tmp):
@@ -28,8 +32,15 @@ def prepare_peer_data(tmp):
     """
     import d2lutils as d2l
 
-    sources = [d2l.download(name) for name in ("fashion-mnist-train-images", "fashion-mnist-train-labels",
-                                               "fashion-mnist-test-images", "fashion-mnist-test-labels")]
+    sources = [
+        d2l.download(name)
+        for name in (
+            "fashion-mnist-train-images",
+            "fashion-mnist-train-labels",
+            "fashion-mnist-test-images",
+            "fashion-mnist-test-labels",
+        )
+    ]
     for folder in (tmp / "data" / "FashionMNIST" / "raw", tmp / "keras" / "datasets" / "fashion-mnist"):
         folder.mkdir(parents=True)
         for name, source in zip(_FILES, sources):
@@ -67,8 +78,11 @@ def _softmax_model(framework):
     keras.utils.set_random_seed(0)
     net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
     net.build((None, 28, 28, 1))
-    return (net, keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            keras.optimizers.SGD(learning_rate=0.1))
+    return (
+        net,
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        keras.optimizers.SGD(learning_rate=0.1),
+    )
 
 
 def _lenet(framework):
@@ -78,20 +92,37 @@ def _lenet(framework):
 
         torch.manual_seed(0)
         return nn.Sequential(
-            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, stride=2), nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+            nn.Conv2d(1, 6, kernel_size=5, padding=2),
+            nn.Sigmoid(),
+            nn.AvgPool2d(2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5),
+            nn.Sigmoid(),
+            nn.AvgPool2d(2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120),
+            nn.Sigmoid(),
+            nn.Linear(120, 84),
+            nn.Sigmoid(),
+            nn.Linear(84, 10),
+        )
     import keras
 
     keras.utils.set_random_seed(0)
 
     def net_fn():
         layers = keras.layers
-        return keras.Sequential([
-            layers.Conv2D(6, 5, activation="sigmoid", padding="same"), layers.AveragePooling2D(2, 2),
-            layers.Conv2D(16, 5, activation="sigmoid"), layers.AveragePooling2D(2, 2), layers.Flatten(),
-            layers.Dense(120, activation="sigmoid"), layers.Dense(84, activation="sigmoid"),
-            layers.Dense(10)])
+        return keras.Sequential(
+            [
+                layers.Conv2D(6, 5, activation="sigmoid", padding="same"),
+                layers.AveragePooling2D(2, 2),
+                layers.Conv2D(16, 5, activation="sigmoid"),
+                layers.AveragePooling2D(2, 2),
+                layers.Flatten(),
+                layers.Dense(120, activation="sigmoid"),
+                layers.Dense(84, activation="sigmoid"),
+                layers.Dense(10),
+            ]
+        )
 
     return net_fn
 
@@ -113,8 +144,12 @@ def measure(task, package, framework):
         start = time.perf_counter()
         train_loss, train_acc = lib.train_epoch_ch3(net, train_iter, loss, updater)
         seconds = time.perf_counter() - start
-        return {"examples_per_sec": 60000 / seconds, "seconds": seconds,
-                "loss": float(train_loss), "train_acc": float(train_acc)}
+        return {
+            "examples_per_sec": 60000 / seconds,
+            "seconds": seconds,
+            "loss": float(train_loss),
+            "train_acc": float(train_acc),
+        }
     if task == "lenet":
         _, test_iter = lib.load_data_fashion_mnist(BATCH_SIZE)
         start = time.perf_counter()
@@ -122,4 +157,3 @@ def measure(task, package, framework):
         seconds = time.perf_counter() - start
         return {"examples_per_sec": 60000 / seconds, "seconds": seconds}
     raise ValueError(f"unknown task {task!r}; known: {TASKS}")
-

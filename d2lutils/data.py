@@ -20,8 +20,10 @@ from pathlib import Path
 
 _FMNIST = "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
 _D2L = "https://d2l-data.s3-accelerate.amazonaws.com/"
-_HW1 = ("https://raw.githubusercontent.com/seanpeng12/ML2022Spring_HW/"
-        "765eb483bc75f694e3c950dc291ad1a274d5480f/hw1/")
+_HW1 = (
+    "https://raw.githubusercontent.com/seanpeng12/ML2022Spring_HW/"
+    "765eb483bc75f694e3c950dc291ad1a274d5480f/hw1/"
+)
 
 
 class DataError(RuntimeError):
@@ -50,27 +52,67 @@ def _entries(*datasets):
 
 #: Every dataset the book reads, by name.
 DATASETS = _entries(
-    Dataset("fashion-mnist-train-images", "fashion-mnist/train-images-idx3-ubyte.gz",
-            _FMNIST + "train-images-idx3-ubyte.gz", "95978b76b6897f6ca69a25145d01716efb615989"),
-    Dataset("fashion-mnist-train-labels", "fashion-mnist/train-labels-idx1-ubyte.gz",
-            _FMNIST + "train-labels-idx1-ubyte.gz", "09814cfef5a041118ceace42f8dae995319d331a"),
-    Dataset("fashion-mnist-test-images", "fashion-mnist/t10k-images-idx3-ubyte.gz",
-            _FMNIST + "t10k-images-idx3-ubyte.gz", "5edda96c6d8c36ff915115a0e8136d370a021576"),
-    Dataset("fashion-mnist-test-labels", "fashion-mnist/t10k-labels-idx1-ubyte.gz",
-            _FMNIST + "t10k-labels-idx1-ubyte.gz", "9caad14e1aff9adac77d3744963212d36af15bee"),
-    Dataset("time_machine", "time_machine/timemachine.txt",
-            _D2L + "timemachine.txt", "090b5e7e70c295757f55df93cb0a180b9691891a"),
-    Dataset("kaggle_house_train", "kaggle_house/kaggle_house_pred_train.csv",
-            _D2L + "kaggle_house_pred_train.csv", "585e9cc93e70b39160e7921475f9bcd7d31219ce"),
-    Dataset("kaggle_house_test", "kaggle_house/kaggle_house_pred_test.csv",
-            _D2L + "kaggle_house_pred_test.csv", "fa19780a7b011d9b009e8bff8e99922a8ee2eb90"),
-    Dataset("fra-eng", "fra-eng/fra.txt", _D2L + "fra-eng.zip",
-            "c43f99dce27311d3afd4d3e0716848194cfcc103",
-            archive_sha1="94646ad1522d915e7b0f9296181140edcf86a4f5"),
-    Dataset("covid-train", "ml2022spring-hw1/covid.train.csv", _HW1 + "covid.train.csv",
-            "45609602f86f406268a1d627553e9fd50e7b0871"),
-    Dataset("covid-test", "ml2022spring-hw1/covid.test.csv", _HW1 + "covid.test.csv",
-            "a6a85af56233400acf6e0078320548301a379356"),
+    Dataset(
+        "fashion-mnist-train-images",
+        "fashion-mnist/train-images-idx3-ubyte.gz",
+        _FMNIST + "train-images-idx3-ubyte.gz",
+        "95978b76b6897f6ca69a25145d01716efb615989",
+    ),
+    Dataset(
+        "fashion-mnist-train-labels",
+        "fashion-mnist/train-labels-idx1-ubyte.gz",
+        _FMNIST + "train-labels-idx1-ubyte.gz",
+        "09814cfef5a041118ceace42f8dae995319d331a",
+    ),
+    Dataset(
+        "fashion-mnist-test-images",
+        "fashion-mnist/t10k-images-idx3-ubyte.gz",
+        _FMNIST + "t10k-images-idx3-ubyte.gz",
+        "5edda96c6d8c36ff915115a0e8136d370a021576",
+    ),
+    Dataset(
+        "fashion-mnist-test-labels",
+        "fashion-mnist/t10k-labels-idx1-ubyte.gz",
+        _FMNIST + "t10k-labels-idx1-ubyte.gz",
+        "9caad14e1aff9adac77d3744963212d36af15bee",
+    ),
+    Dataset(
+        "time_machine",
+        "time_machine/timemachine.txt",
+        _D2L + "timemachine.txt",
+        "090b5e7e70c295757f55df93cb0a180b9691891a",
+    ),
+    Dataset(
+        "kaggle_house_train",
+        "kaggle_house/kaggle_house_pred_train.csv",
+        _D2L + "kaggle_house_pred_train.csv",
+        "585e9cc93e70b39160e7921475f9bcd7d31219ce",
+    ),
+    Dataset(
+        "kaggle_house_test",
+        "kaggle_house/kaggle_house_pred_test.csv",
+        _D2L + "kaggle_house_pred_test.csv",
+        "fa19780a7b011d9b009e8bff8e99922a8ee2eb90",
+    ),
+    Dataset(
+        "fra-eng",
+        "fra-eng/fra.txt",
+        _D2L + "fra-eng.zip",
+        "c43f99dce27311d3afd4d3e0716848194cfcc103",
+        archive_sha1="94646ad1522d915e7b0f9296181140edcf86a4f5",
+    ),
+    Dataset(
+        "covid-train",
+        "ml2022spring-hw1/covid.train.csv",
+        _HW1 + "covid.train.csv",
+        "45609602f86f406268a1d627553e9fd50e7b0871",
+    ),
+    Dataset(
+        "covid-test",
+        "ml2022spring-hw1/covid.test.csv",
+        _HW1 + "covid.test.csv",
+        "a6a85af56233400acf6e0078320548301a379356",
+    ),
 )
 
 
@@ -107,10 +149,12 @@ def _is_valid(path, sha1):
 
 
 def _how_to_fix(entry, target):
-    return (f"To provide it, download {entry.url} yourself"
-            + (" and extract it" if entry.archive_sha1 else "")
-            + f" so that the file is at {target}, or set D2L_DATA_DIR to a folder that holds "
-            f"'{entry.path}' (for example a copy of the book's shared data folder).")
+    return (
+        f"To provide it, download {entry.url} yourself"
+        + (" and extract it" if entry.archive_sha1 else "")
+        + f" so that the file is at {target}, or set D2L_DATA_DIR to a folder that holds "
+        f"'{entry.path}' (for example a copy of the book's shared data folder)."
+    )
 
 
 def download(name, cache_dir=None, timeout=60):
@@ -138,13 +182,18 @@ def download(name, cache_dir=None, timeout=60):
     corrupt = target.exists() and not _is_valid(target, entry.sha1)
     if target.exists() and not corrupt:
         return target
-    problem = (f"the cached file {target} is corrupt (SHA-1 {sha1sum(target)}, "
-               f"expected {entry.sha1})" if corrupt else f"{target} does not exist")
+    problem = (
+        f"the cached file {target} is corrupt (SHA-1 {sha1sum(target)}, expected {entry.sha1})"
+        if corrupt
+        else f"{target} does not exist"
+    )
     try:
         _fetch(entry, target, timeout)
     except (OSError, urllib.error.URLError, DataError, zipfile.BadZipFile) as err:
-        raise DataError(f"Dataset {entry.name!r} is not available: {problem}, and downloading "
-                        f"it failed ({err}). {_how_to_fix(entry, target)}") from err
+        raise DataError(
+            f"Dataset {entry.name!r} is not available: {problem}, and downloading "
+            f"it failed ({err}). {_how_to_fix(entry, target)}"
+        ) from err
     return target
 
 
@@ -165,8 +214,7 @@ def _fetch(entry, target, timeout):
             raise DataError(f"incomplete download: {size} of {expected} bytes")
         want = entry.archive_sha1 or entry.sha1
         if digest.hexdigest() != want:
-            raise DataError(f"checksum mismatch for {entry.url}: SHA-1 {digest.hexdigest()}, "
-                            f"expected {want}")
+            raise DataError(f"checksum mismatch for {entry.url}: SHA-1 {digest.hexdigest()}, expected {want}")
         if entry.archive_sha1:
             _extract_member(tmp, entry, target)
         else:

@@ -10,11 +10,23 @@ import numpy as np
 from d2lutils.data import DataError, download
 
 #: The ten class names, indexed by label.
-FASHION_MNIST_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
-                        "sandal", "shirt", "sneaker", "bag", "ankle boot")
+FASHION_MNIST_LABELS = (
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
+)
 
-_FILES = {"train": ("fashion-mnist-train-images", "fashion-mnist-train-labels"),
-          "test": ("fashion-mnist-test-images", "fashion-mnist-test-labels")}
+_FILES = {
+    "train": ("fashion-mnist-train-images", "fashion-mnist-train-labels"),
+    "test": ("fashion-mnist-test-images", "fashion-mnist-test-labels"),
+}
 
 
 def _read_idx(path, magic, ndim):
@@ -25,8 +37,10 @@ def _read_idx(path, magic, ndim):
     header = np.frombuffer(head[: len(head) // 4 * 4], dtype=">u4")
     if len(header) < 1 + ndim or header[0] != magic:
         found = f"{int(header[0]):#x}" if len(header) else "nothing"
-        raise DataError(f"{path} is not an idx file with magic number {magic:#x} "
-                        f"(found {found}); delete it and download it again")
+        raise DataError(
+            f"{path} is not an idx file with magic number {magic:#x} "
+            f"(found {found}); delete it and download it again"
+        )
     shape = tuple(int(n) for n in header[1:])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + ndim))
     if data.size != int(np.prod(shape)):

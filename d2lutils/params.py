@@ -24,5 +24,6 @@ def check_parameters(**expected):
         value = caller[name]
         wanted = _KINDS.get(kind, kind)
         if not isinstance(value, wanted) or (kind in (int, float) and isinstance(value, bool)):
-            raise TypeError(f"parameter {name!r} must be {kind.__name__}, "
-                            f"got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"parameter {name!r} must be {kind.__name__}, got {type(value).__name__} {value!r}"
+            )

@@ -36,8 +36,9 @@ def set_figsize(figsize=(3.5, 2.5)):
     plt.rcParams["figure.figsize"] = figsize
 
 
-def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None,
-             xscale="linear", yscale="linear", legend=None):
+def set_axes(
+    axes, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear", legend=None
+):
     """Set labels, limits, scales and legend of a Matplotlib ``axes`` in one call."""
     if xlabel is not None:
         axes.set_xlabel(xlabel)
@@ -69,9 +70,20 @@ def _is_single_series(x):
     return len(getattr(x, "shape", (None,))) == 1  # arrays, tensors and tf.Variables
 
 
-def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
-         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
-         figsize=(3.5, 2.5), axes=None):
+def plot(
+    X,
+    Y=None,
+    xlabel=None,
+    ylabel=None,
+    legend=None,
+    xlim=None,
+    ylim=None,
+    xscale="linear",
+    yscale="linear",
+    fmts=("-", "m--", "g-.", "r:"),
+    figsize=(3.5, 2.5),
+    axes=None,
+):
     """Plot one or several curves.
 
     ``X`` and ``Y`` may be lists, NumPy arrays, PyTorch tensors or TensorFlow tensors.
@@ -132,9 +144,20 @@ class Animator:
     #: Seconds between two redraws while training (the final state is always drawn).
     min_interval = 1.0
 
-    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
-                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
-                 nrows=1, ncols=1, figsize=(3.5, 2.5)):
+    def __init__(
+        self,
+        xlabel=None,
+        ylabel=None,
+        legend=None,
+        xlim=None,
+        ylim=None,
+        xscale="linear",
+        yscale="linear",
+        fmts=("-", "m--", "g-.", "r:"),
+        nrows=1,
+        ncols=1,
+        figsize=(3.5, 2.5),
+    ):
         self.legend = list(legend) if legend else []
         self.xlabel = xlabel
         use_svg_display()
@@ -145,8 +168,15 @@ class Animator:
             # from showing a second copy when the cell ends.
             plt.close(self.fig)
         self.axes = axes.flatten()
-        self._config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim,
-                            xscale=xscale, yscale=yscale, legend=self.legend)
+        self._config = dict(
+            xlabel=xlabel,
+            ylabel=ylabel,
+            xlim=xlim,
+            ylim=ylim,
+            xscale=xscale,
+            yscale=yscale,
+            legend=self.legend,
+        )
         self.fmts = fmts
         self.X, self.Y = None, None
         self._handle = None

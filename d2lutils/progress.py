@@ -11,8 +11,7 @@ _LEGEND = ["train loss", "train acc", "test acc"]
 
 def epoch_animator(num_epochs, ylim=None):
     """The training plot of the trainers: loss and accuracies against epochs."""
-    return Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=list(ylim) if ylim else None,
-                    legend=_LEGEND)
+    return Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=list(ylim) if ylim else None, legend=_LEGEND)
 
 
 def fit_epochs(num_epochs, train_epoch, evaluate, ylim=(0.3, 0.9)):

@@ -58,8 +58,10 @@ def top_level_bindings(source):
     Loop targets and names starting with '_' are left out: they are scratch names.
     IPython magics become ``pass`` before parsing.
     """
-    lines = [line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!"))
-             else line for line in source.splitlines()]
+    lines = [
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
     tree = ast.parse("\n".join(lines))
     names = set()
 
@@ -110,12 +112,20 @@ def execute(notebook, output, parameters=None, cwd=None, timeout=900):
     output.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(notebook, as_version=4)
     if parameters and not has_parameters_cell(nb):
-        raise RuntimeError(f"{notebook}: has smoke parameters {sorted(parameters)} in its metadata "
-                           "but no cell tagged 'parameters' to override")
+        raise RuntimeError(
+            f"{notebook}: has smoke parameters {sorted(parameters)} in its metadata "
+            "but no cell tagged 'parameters' to override"
+        )
     start = time.perf_counter()
-    papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
-                               cwd=str(cwd or output.parent), kernel_name="python3",
-                               progress_bar=False, execution_timeout=timeout)
+    papermill.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters=parameters or {},
+        cwd=str(cwd or output.parent),
+        kernel_name="python3",
+        progress_bar=False,
+        execution_timeout=timeout,
+    )
     seconds = time.perf_counter() - start
     executed = nbformat.read(output, as_version=4)
     code = [c for c in executed.cells if c.cell_type == "code" and c.source.strip()]

@@ -46,8 +46,9 @@ def _mlp_pt(hidden=256):
 
 
 def _mlp_tf(hidden=256):
-    return keras.Sequential([keras.Input((20,)), keras.layers.Dense(hidden, activation="relu"),
-                             keras.layers.Dense(10)])
+    return keras.Sequential(
+        [keras.Input((20,)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(10)]
+    )
 
 
 def test_torch_state_dict_round_trip(tmp_path):

@@ -27,8 +27,11 @@ def test_corr2d_matches_the_worked_example_in_both_frameworks():
     np.testing.assert_array_equal(d2l_tf.corr2d(tf.constant(X), tf.constant(K)).numpy(), expected)
 
 
-GRID = [(n, p, f, s) for n, p, f, s in itertools.product((5, 8, 11), (0, 1, 2), (1, 3, 5), (1, 2, 3))
-        if n + 2 * p >= f]
+GRID = [
+    (n, p, f, s)
+    for n, p, f, s in itertools.product((5, 8, 11), (0, 1, 2), (1, 3, 5), (1, 2, 3))
+    if n + 2 * p >= f
+]
 
 
 @pytest.mark.parametrize("n,p,f,s", GRID)

@@ -56,10 +56,16 @@ def _closed_port_url():
 
 def test_registry_has_every_shared_dataset():
     paths = {entry.path for entry in DATASETS.values()}
-    for expected in ["fashion-mnist/train-images-idx3-ubyte.gz", "fashion-mnist/t10k-labels-idx1-ubyte.gz",
-                     "time_machine/timemachine.txt", "kaggle_house/kaggle_house_pred_train.csv",
-                     "kaggle_house/kaggle_house_pred_test.csv", "fra-eng/fra.txt",
-                     "ml2022spring-hw1/covid.train.csv", "ml2022spring-hw1/covid.test.csv"]:
+    for expected in [
+        "fashion-mnist/train-images-idx3-ubyte.gz",
+        "fashion-mnist/t10k-labels-idx1-ubyte.gz",
+        "time_machine/timemachine.txt",
+        "kaggle_house/kaggle_house_pred_train.csv",
+        "kaggle_house/kaggle_house_pred_test.csv",
+        "fra-eng/fra.txt",
+        "ml2022spring-hw1/covid.train.csv",
+        "ml2022spring-hw1/covid.test.csv",
+    ]:
         assert expected in paths
     for entry in DATASETS.values():
         assert entry.url.startswith("https://") and len(entry.sha1) == 40

@@ -40,6 +40,7 @@ def test_framework_halves_import_only_their_framework():
 
     for module, forbidden in (("d2lutils.torch", "tensorflow"), ("d2lutils.tensorflow", "torch")):
         code = f"import sys, {module}; print({forbidden!r} in sys.modules)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
         assert out == "False", f"importing {module} imported {forbidden}"

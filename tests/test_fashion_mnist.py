@@ -33,11 +33,16 @@ def test_bad_split_is_a_clear_error():
 
 
 def test_missing_file_offline_names_the_dataset(monkeypatch, tmp_path):
-    monkeypatch.setitem(DATASETS, "fashion-mnist-test-images",
-                        DATASETS["fashion-mnist-test-images"].__class__(
-                            "fashion-mnist-test-images", "fashion-mnist/t10k-images-idx3-ubyte.gz",
-                            "http://127.0.0.1:9/t10k-images-idx3-ubyte.gz",
-                            DATASETS["fashion-mnist-test-images"].sha1))
+    monkeypatch.setitem(
+        DATASETS,
+        "fashion-mnist-test-images",
+        DATASETS["fashion-mnist-test-images"].__class__(
+            "fashion-mnist-test-images",
+            "fashion-mnist/t10k-images-idx3-ubyte.gz",
+            "http://127.0.0.1:9/t10k-images-idx3-ubyte.gz",
+            DATASETS["fashion-mnist-test-images"].sha1,
+        ),
+    )
     monkeypatch.setenv("D2L_DATA_DIR", str(tmp_path))
     with pytest.raises(DataError, match="'fashion-mnist-test-images' is not available"):
         d2l.read_fashion_mnist("test")

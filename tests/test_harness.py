@@ -22,8 +22,9 @@ def test_silent_notebook_fails(tmp_path):
 
 
 def test_smoke_parameters_are_applied(tmp_path):
-    nb = write_notebook(tmp_path / "p.ipynb", ("num_epochs = 10", ["parameters"]),
-                   ("print(f'epochs={num_epochs}')", []))
+    nb = write_notebook(
+        tmp_path / "p.ipynb", ("num_epochs = 10", ["parameters"]), ("print(f'epochs={num_epochs}')", [])
+    )
     out = tmp_path / "out" / "p.ipynb"
     execute(nb, out, {"num_epochs": 1})
     printed = nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"]
@@ -37,7 +38,9 @@ def test_smoke_parameters_need_a_parameters_cell(tmp_path):
 
 
 def test_top_level_bindings():
-    source = "import torch\nfrom d2lutils import torch as d2l_pt\nx, (y, z) = 1, (2, 3)\n" \
-             "def f():\n    inner = 1\nfor i in range(3):\n    w = i\n_tmp = 4\n%timeit f()\n" \
-             "table[n, p] = 1\nobj.attr = 2\n"
+    source = (
+        "import torch\nfrom d2lutils import torch as d2l_pt\nx, (y, z) = 1, (2, 3)\n"
+        "def f():\n    inner = 1\nfor i in range(3):\n    w = i\n_tmp = 4\n%timeit f()\n"
+        "table[n, p] = 1\nobj.attr = 2\n"
+    )
     assert top_level_bindings(source) == {"torch", "d2l_pt", "x", "y", "z", "f", "w"}

@@ -16,9 +16,10 @@ y = np.arange(23, dtype=np.int64)
 
 @pytest.mark.parametrize("is_train", [True, False])
 def test_load_array_yields_every_example_once(is_train):
-    for loader, to_np in ((d2l_pt.load_array((torch.tensor(X), torch.tensor(y)), 5, is_train),
-                           lambda t: t.numpy()),
-                          (d2l_tf.load_array((X, y), 5, is_train), lambda t: t.numpy())):
+    for loader, to_np in (
+        (d2l_pt.load_array((torch.tensor(X), torch.tensor(y)), 5, is_train), lambda t: t.numpy()),
+        (d2l_tf.load_array((X, y), 5, is_train), lambda t: t.numpy()),
+    ):
         batches = list(loader)
         assert [len(b[1]) for b in batches] == [5, 5, 5, 5, 3]
         seen = np.concatenate([to_np(b[1]) for b in batches])

@@ -13,10 +13,10 @@ from tests.nbtools import execute, write_notebook  # noqa: E402
 
 def test_plot_accepts_lists_arrays_and_multiple_curves():
     x = np.arange(5.0)
-    axes = d2l.plot(x, [x ** 2, 2 * x], "x", "y", legend=["square", "double"], xlim=[0, 4])
+    axes = d2l.plot(x, [x**2, 2 * x], "x", "y", legend=["square", "double"], xlim=[0, 4])
     lines = axes.get_lines()
     assert len(lines) == 2
-    np.testing.assert_allclose(lines[0].get_ydata(), x ** 2)
+    np.testing.assert_allclose(lines[0].get_ydata(), x**2)
     assert axes.get_xlabel() == "x" and axes.get_xlim() == (0, 4)
     assert [t.get_text() for t in axes.get_legend().get_texts()] == ["square", "double"]
     plt.close("all")
@@ -48,9 +48,11 @@ def test_animator_prints_one_line_per_update_outside_jupyter(capsys, tmp_path):
     for epoch in range(1, 4):
         animator.add(epoch, (1.0 / epoch, None if epoch == 1 else 0.5 + epoch / 10))
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["epoch 1: train loss 1.000",
-                     "epoch 2: train loss 0.500, test acc 0.700",
-                     "epoch 3: train loss 0.333, test acc 0.800"]
+    assert lines == [
+        "epoch 1: train loss 1.000",
+        "epoch 2: train loss 0.500, test acc 0.700",
+        "epoch 3: train loss 0.333, test acc 0.800",
+    ]
     assert [len(x) for x in animator.X] == [3, 2]
     animator.savefig(tmp_path / "curves.png")
     assert (tmp_path / "curves.png").stat().st_size > 1000
@@ -64,11 +66,16 @@ def test_animator_leaves_exactly_one_image_in_a_notebook(tmp_path):
         "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\n"
         "for epoch in range(5):\n"
         "    animator.add(epoch, 1 / (epoch + 1))\n"
-        "print('done')")
+        "print('done')",
+    )
     execute(tmp_path / "anim.ipynb", tmp_path / "out.ipynb")
     outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
-    images = [o for o in outputs if o.output_type in ("display_data", "execute_result")
-              and any(k.startswith("image/") for k in o.get("data", {}))]
+    images = [
+        o
+        for o in outputs
+        if o.output_type in ("display_data", "execute_result")
+        and any(k.startswith("image/") for k in o.get("data", {}))
+    ]
     assert len(images) == 1, [o.output_type for o in outputs]
     assert [o.get("text") for o in outputs if o.output_type == "stream"] == ["done\n"]
 
@@ -94,7 +101,8 @@ def test_throttled_animator_still_shows_the_final_state(tmp_path):
         "animator._display = lambda: (calls.append(1), draw())\n"
         "for epoch in range(200):\n"
         "    animator.add(epoch, 1 / (epoch + 1))",
-        "print(len(calls) < 20, len(animator.axes[0].get_lines()[0].get_xdata()))")
+        "print(len(calls) < 20, len(animator.axes[0].get_lines()[0].get_xdata()))",
+    )
     execute(tmp_path / "anim.ipynb", tmp_path / "out.ipynb")
     cells = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
     images = [o for o in cells[0].outputs if "image/svg+xml" in o.get("data", {})]

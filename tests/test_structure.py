@@ -37,14 +37,14 @@ def test_pair_in_sync(md, tmp_path):
     jupytext_cli(["--sync", "--quiet", str(copies[0])])
     for original, copy in zip((md, ipynb), copies):
         assert filecmp.cmp(original, copy, shallow=False), (
-            f"{original.name} changes on `jupytext --sync`: run `make sync` and commit both files")
+            f"{original.name} changes on `jupytext --sync`: run `make sync` and commit both files"
+        )
 
 
 @pytest.mark.parametrize("md", SOURCES, ids=IDS)
 def test_ipynb_has_no_outputs(md):
     nb = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not dirty, f"{md.with_suffix('.ipynb').name}: cells {dirty} carry outputs"
 
 
@@ -67,8 +67,11 @@ def _toc_files():
 def test_every_page_is_in_toc():
     listed = _toc_files()
     pages = [p for p in NOTEBOOK_DIR.rglob("*.md") if ".ipynb_checkpoints" not in p.parts]
-    missing = [str(p.relative_to(ROOT).with_suffix("")) for p in pages
-               if str(p.relative_to(ROOT).with_suffix("")) not in listed]
+    missing = [
+        str(p.relative_to(ROOT).with_suffix(""))
+        for p in pages
+        if str(p.relative_to(ROOT).with_suffix("")) not in listed
+    ]
     assert not missing, f"not in _toc.yml: {missing}"
     absent = [f for f in listed if not any((ROOT / f).with_suffix(s).exists() for s in (".md",))]
     assert not absent, f"_toc.yml lists files that do not exist: {absent}"
@@ -80,16 +83,28 @@ def test_opening(md):
     nb = read(md)
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), (
-        "the first cell must be markdown starting with the H1 title")
-    h1 = [line for c in nb.cells if c.cell_type == "markdown"
-          for line in c.source.splitlines() if line.startswith("# ")]
+        "the first cell must be markdown starting with the H1 title"
+    )
+    h1 = [
+        line
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("# ")
+    ]
     assert len(h1) == 1, f"exactly one H1 title expected, found {h1}"
     assert "What you will learn" in first.source, "the opening lacks 'What you will learn'"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and framework_of(code[0]) is None and "import d2lutils" in code[0].source, (
-        "the first code cell must be the shared setup cell importing d2lutils")
-    headings = [line for c in nb.cells if c.cell_type == "markdown"
-                for line in c.source.splitlines() if line.startswith("## ")]
+        "the first code cell must be the shared setup cell importing d2lutils"
+    )
+    headings = [
+        line
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
     for needed in ("## Summary", "## Exercises"):
         assert needed in headings, f"missing section {needed!r}"
 
@@ -98,8 +113,11 @@ def _sections(nb):
     """Split cells into (heading, cells) at each '## ' heading (the opening is '(opening)')."""
     sections, heading, cells = [], "(opening)", []
     for cell in nb.cells:
-        new = [ln for ln in cell.source.splitlines() if ln.startswith("## ")] \
-            if cell.cell_type == "markdown" else []
+        new = (
+            [ln for ln in cell.source.splitlines() if ln.startswith("## ")]
+            if cell.cell_type == "markdown"
+            else []
+        )
         if new:
             sections.append((heading, cells))
             heading, cells = new[-1], []
@@ -115,8 +133,7 @@ def test_sections_have_both_frameworks(md):
     for heading, cells in _sections(nb):
         present = {framework_of(c) for c in cells} - {None}
         if present:
-            assert present == set(FRAMEWORKS), (
-                f"section {heading!r} has code for {sorted(present)} only")
+            assert present == set(FRAMEWORKS), f"section {heading!r} has code for {sorted(present)} only"
 
 
 @pytest.mark.parametrize("md", SOURCES, ids=IDS)

@@ -81,7 +81,8 @@ def test_scratch_trainers_agree_across_frameworks():
         np.testing.assert_allclose(m_pt, m_tf, rtol=1e-4)
     assert m_pt[1] > 0.9  # the clusters are separable: it really learned
     assert d2l_pt.evaluate_accuracy(net_pt, data_pt) == pytest.approx(
-        d2l_tf.evaluate_accuracy(net_tf, data_tf), abs=1e-6)
+        d2l_tf.evaluate_accuracy(net_tf, data_tf), abs=1e-6
+    )
 
 
 def test_concise_trainers_learn_and_print_the_metric_line(capsys):
@@ -90,18 +91,26 @@ def test_concise_trainers_learn_and_print_the_metric_line(capsys):
     data_pt = d2l_pt.load_array((torch.tensor(FEATURES), torch.tensor(LABELS)), 32)
     data_tf = d2l_tf.load_array((FEATURES, LABELS.astype(np.int32)), 32)
     net_pt = torch.nn.Sequential(torch.nn.Linear(D, C))
-    result_pt = d2l_pt.train_ch3(net_pt, data_pt, data_pt, torch.nn.CrossEntropyLoss(), 3,
-                                 torch.optim.SGD(net_pt.parameters(), lr=0.1))
+    result_pt = d2l_pt.train_ch3(
+        net_pt, data_pt, data_pt, torch.nn.CrossEntropyLoss(), 3, torch.optim.SGD(net_pt.parameters(), lr=0.1)
+    )
     net_tf = keras.Sequential([keras.layers.Dense(C)])
-    result_tf = d2l_tf.train_ch3(net_tf, data_tf, data_tf,
-                                 keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3,
-                                 keras.optimizers.SGD(learning_rate=0.1))
+    result_tf = d2l_tf.train_ch3(
+        net_tf,
+        data_tf,
+        data_tf,
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        3,
+        keras.optimizers.SGD(learning_rate=0.1),
+    )
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("loss ")]
     assert len(lines) == 2
     for result, line in zip((result_pt, result_tf), lines):
         assert result["test_acc"] > 0.9 and result["loss"] < 0.5
-        assert line == (f"loss {result['loss']:.3f}, train acc {result['train_acc']:.3f}, "
-                        f"test acc {result['test_acc']:.3f}")
+        assert line == (
+            f"loss {result['loss']:.3f}, train acc {result['train_acc']:.3f}, "
+            f"test acc {result['test_acc']:.3f}"
+        )
 
 
 def test_train_ch6_learns_and_reports_speed_and_device(capsys):
@@ -113,13 +122,15 @@ def test_train_ch6_learns_and_reports_speed_and_device(capsys):
     images += rng.normal(0, 0.1, images.shape).astype(np.float32)
     data_pt = d2l_pt.load_array((torch.tensor(images[:, None]), torch.tensor(labels)), 32)
     data_tf = d2l_tf.load_array((images[..., None], labels.astype(np.int32)), 32)
-    net_pt = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
-                                 torch.nn.Linear(4 * 6 * 6, 2))
+    net_pt = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 2)
+    )
     result_pt = d2l_pt.train_ch6(net_pt, data_pt, data_pt, 3, 0.1, d2l_pt.try_gpu())
 
     def net_fn():
-        return keras.Sequential([keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten(),
-                                 keras.layers.Dense(2)])
+        return keras.Sequential(
+            [keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten(), keras.layers.Dense(2)]
+        )
 
     result_tf = d2l_tf.train_ch6(net_fn, data_tf, data_tf, 3, 0.1, d2l_tf.try_gpu())
     out = capsys.readouterr().out
@@ -152,12 +163,17 @@ def test_optimizer_steps_use_the_batch_mean_in_both_frameworks():
         net_pt.bias.zero_()
     net_tf.layers[0].set_weights([W0, np.zeros(C, np.float32)])
     loss_tf = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
-    m_pt = d2l_pt.train_epoch_ch3(net_pt, data_pt, torch.nn.CrossEntropyLoss(reduction="none"),
-                                  torch.optim.SGD(net_pt.parameters(), lr=0.1))
+    m_pt = d2l_pt.train_epoch_ch3(
+        net_pt,
+        data_pt,
+        torch.nn.CrossEntropyLoss(reduction="none"),
+        torch.optim.SGD(net_pt.parameters(), lr=0.1),
+    )
     m_tf = d2l_tf.train_epoch_ch3(net_tf, data_tf, loss_tf, keras.optimizers.SGD(learning_rate=0.1))
     np.testing.assert_allclose(m_pt, m_tf, rtol=1e-4)
-    np.testing.assert_allclose(net_pt.weight.detach().numpy().T, net_tf.layers[0].get_weights()[0],
-                               rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(
+        net_pt.weight.detach().numpy().T, net_tf.layers[0].get_weights()[0], rtol=1e-3, atol=1e-5
+    )
     loss_pt = d2l_pt.evaluate_loss(net_pt, data_pt, torch.nn.CrossEntropyLoss(reduction="none"))
     assert loss_pt == pytest.approx(d2l_tf.evaluate_loss(net_tf, data_tf, loss_tf), rel=1e-4)
     mse_pt = d2l_pt.evaluate_loss(lambda X: X[:, :1], data_pt, torch.nn.MSELoss())

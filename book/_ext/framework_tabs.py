@@ -27,19 +27,22 @@ def framework_of(node):
 
 
 def _tab_item(framework, cells, selected):
-    label = nodes.rubric(FRAMEWORKS[framework], nodes.Text(FRAMEWORKS[framework]),
-                         classes=["sd-tab-label"], sync_group=SYNC_GROUP, sync_id=framework)
+    label = nodes.rubric(
+        FRAMEWORKS[framework],
+        nodes.Text(FRAMEWORKS[framework]),
+        classes=["sd-tab-label"],
+        sync_group=SYNC_GROUP,
+        sync_id=framework,
+    )
     content = create_component("tab-content", classes=["sd-tab-content"], children=cells)
-    return create_component("tab-item", classes=["sd-tab-item"], selected=selected,
-                            children=[label, content])
+    return create_component("tab-item", classes=["sd-tab-item"], selected=selected, children=[label, content])
 
 
 def _tab_set(run):
     by_framework = {fw: [cell for cell in run if framework_of(cell) == fw] for fw in FRAMEWORKS}
     present = [fw for fw in FRAMEWORKS if by_framework[fw]]
     items = [_tab_item(fw, by_framework[fw], selected=(i == 0)) for i, fw in enumerate(present)]
-    tab_set = create_component("tab-set", classes=["sd-tab-set", "framework-tabs"],
-                               children=items)
+    tab_set = create_component("tab-set", classes=["sd-tab-set", "framework-tabs"], children=items)
     tab_set.source, tab_set.line = run[0].source, run[0].line
     return tab_set
 

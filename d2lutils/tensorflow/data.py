@@ -35,10 +35,12 @@ def _batch_pipeline(tensors, batch_size, shuffle, transform=None):
     # One random seed per pass over the data: every epoch gets its own permutation, and the
     # sequence of permutations follows TensorFlow's global seed.
     seeds = tf.data.Dataset.random(rerandomize_each_iteration=True).take(1)
-    return (seeds.flat_map(index_batches)
-            .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-            .apply(tf.data.experimental.assert_cardinality(num_batches))
-            .prefetch(tf.data.AUTOTUNE))
+    return (
+        seeds.flat_map(index_batches)
+        .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+        .apply(tf.data.experimental.assert_cardinality(num_batches))
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def synthetic_data(w, b, num_examples):

@@ -59,8 +59,7 @@ def accuracy(y_hat, y):
 
 def _predictor(net):
     """A compiled forward pass in inference mode."""
-    return tf.function(lambda X: net(X, training=False) if _is_keras(net) else net(X),
-                       reduce_retracing=True)
+    return tf.function(lambda X: net(X, training=False) if _is_keras(net) else net(X), reduce_retracing=True)
 
 
 def _accuracy_with(predict, data_iter):
@@ -152,16 +151,19 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
     """
     _build(net, train_iter)
     step, predict = _train_step(net, loss, updater), _predictor(net)
-    return fit_epochs(num_epochs, lambda: train_epoch_ch3(net, train_iter, loss, updater, step),
-                      lambda: _accuracy_with(predict, test_iter), ylim)
+    return fit_epochs(
+        num_epochs,
+        lambda: train_epoch_ch3(net, train_iter, loss, updater, step),
+        lambda: _accuracy_with(predict, test_iter),
+        ylim,
+    )
 
 
 def predict_ch3(net, test_iter, n=6):
     """Show the first ``n`` test images with their true and predicted labels."""
     X, y = next(iter(test_iter))
     preds = tf.argmax(_predictor(net)(X[:n]), axis=1)
-    titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]),
-                                            get_fashion_mnist_labels(preds))]
+    titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds))]
     return show_images(X[:n, :, :, 0], 1, n, titles=titles)
 
 
@@ -193,8 +195,9 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
         animator = epoch_animator(num_epochs)
         timer = Timer()
         timer.times.clear()
-        num_batches = sum(1 for _ in train_iter) if train_iter.cardinality() < 0 \
-            else int(train_iter.cardinality())
+        num_batches = (
+            sum(1 for _ in train_iter) if train_iter.cardinality() < 0 else int(train_iter.cardinality())
+        )
         for epoch in range(num_epochs):
             metric = Accumulator(3)  # summed loss, correct predictions, examples
             for i, (X, y) in enumerate(train_iter):

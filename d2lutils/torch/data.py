@@ -24,8 +24,7 @@ def _batch_loader(dataset, batch_size, shuffle):
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
-    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False),
-                      batch_size=None)
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None)
 
 
 def synthetic_data(w, b, num_examples):
@@ -66,8 +65,9 @@ class FashionMNIST(Dataset):
         X = self.images[idx]
         if self.size is not None:
             batch = X if X.ndim == 4 else X.unsqueeze(0)
-            batch = F.interpolate(batch, size=tuple(self.size), mode="bilinear",
-                                  align_corners=False, antialias=True)
+            batch = F.interpolate(
+                batch, size=tuple(self.size), mode="bilinear", align_corners=False, antialias=True
+            )
             X = batch if X.ndim == 4 else batch[0]
         return X, self.labels[idx]
 

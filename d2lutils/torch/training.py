@@ -94,8 +94,12 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
     Prints the final line ``loss …, train acc …, test acc …`` and returns those three
     numbers as a dict.
     """
-    return fit_epochs(num_epochs, lambda: train_epoch_ch3(net, train_iter, loss, updater),
-                      lambda: evaluate_accuracy(net, test_iter), ylim)
+    return fit_epochs(
+        num_epochs,
+        lambda: train_epoch_ch3(net, train_iter, loss, updater),
+        lambda: evaluate_accuracy(net, test_iter),
+        ylim,
+    )
 
 
 def predict_ch3(net, test_iter, n=6):
@@ -105,8 +109,7 @@ def predict_ch3(net, test_iter, n=6):
     X, y = next(iter(test_iter))
     with torch.no_grad():
         preds = net(X[:n]).argmax(dim=1)
-    titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]),
-                                            get_fashion_mnist_labels(preds))]
+    titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds))]
     return show_images(X[:n, 0], 1, n, titles=titles)
 
 
@@ -134,6 +137,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
     training curves, prints ``loss …, train acc …, test acc …`` and
     ``… examples/sec on <device>``, and returns the metrics as a dict.
     """
+
     def init_weights(module):
         if isinstance(module, nn.Linear | nn.Conv2d):
             nn.init.xavier_uniform_(module.weight)
