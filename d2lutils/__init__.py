@@ -22,6 +22,7 @@ _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
+from d2lutils.errors import expect_error  # noqa: E402
 from d2lutils.fashion_mnist import (  # noqa: E402
     FASHION_MNIST_LABELS,
     get_fashion_mnist_labels,
@@ -36,6 +37,7 @@ from d2lutils.plotting import (  # noqa: E402
     show_images,
     use_svg_display,
 )
+from d2lutils.source import show_source  # noqa: E402
 from d2lutils.timing import Accumulator, Timer  # noqa: E402
 
 __version__ = "0.1.0"
@@ -51,11 +53,13 @@ __all__ = [
     "check_parameters",
     "data_dir",
     "download",
+    "expect_error",
     "get_fashion_mnist_labels",
     "plot",
     "read_fashion_mnist",
     "set_axes",
     "set_figsize",
     "show_images",
+    "show_source",
     "use_svg_display",
 ]

@@ -48,12 +48,14 @@ def _read_idx(path, magic, ndim):
     return data.reshape(shape)
 
 
-def read_fashion_mnist(split="train", cache_dir=None):
+def read_fashion_mnist(split="train", cache_dir=None, num_examples=None):
     """Return ``(images, labels)`` of a Fashion-MNIST split as uint8 NumPy arrays.
 
     ``images`` has shape (N, 28, 28) with values 0..255, ``labels`` shape (N,) with values
     0..9; N is 60000 for ``"train"`` and 10000 for ``"test"``. Files come from
     :func:`d2lutils.download` (verified, cached; a clear :class:`DataError` when missing).
+    ``num_examples`` keeps only the first that many examples (a quick run on a subset; the
+    splits are not sorted by class, so the first examples cover all ten).
     """
     if split not in _FILES:
         raise ValueError(f"read_fashion_mnist(split): expected 'train' or 'test', got {split!r}")
@@ -62,6 +64,12 @@ def read_fashion_mnist(split="train", cache_dir=None):
     labels = _read_idx(download(labels_name, cache_dir), 0x801, 1)
     if len(images) != len(labels):
         raise DataError(f"Fashion-MNIST {split}: {len(images)} images but {len(labels)} labels")
+    if num_examples is not None:
+        if not isinstance(num_examples, int) or isinstance(num_examples, bool) or not 0 < num_examples:
+            raise ValueError(f"num_examples must be a positive int or None, got {num_examples!r}")
+        if num_examples > len(labels):
+            raise ValueError(f"num_examples={num_examples}: the {split} split has {len(labels)} examples")
+        images, labels = images[:num_examples], labels[:num_examples]
     return images, labels
 
 

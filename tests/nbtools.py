@@ -36,11 +36,41 @@ def tags(cell):
 
 
 def framework_of(cell):
-    """'pytorch', 'tensorflow' or None (a shared or markdown cell)."""
-    if cell.cell_type != "code":
+    """'pytorch', 'tensorflow' or None (a shared cell: untagged code or Markdown)."""
+    if cell.cell_type not in ("code", "markdown"):
         return None
     found = [fw for fw in FRAMEWORKS if fw in tags(cell)]
     return found[0] if len(found) == 1 else None
+
+
+def tab_sets(nb):
+    """The framework tab sets of a notebook, as the site shows them.
+
+    Mirrors ``book/_ext/framework_tabs.py``: every run of consecutive framework cells (code
+    or Markdown tagged ``pytorch`` / ``tensorflow``) becomes one tab set. Returns a list of
+    ``(index of the first cell, {framework: [cells]})``, frameworks in order of appearance.
+    """
+    found, run, start = [], {}, None
+    for i, cell in enumerate(list(nb.cells) + [None]):
+        fw = framework_of(cell) if cell is not None else None
+        if fw:
+            if not run:
+                start = i
+            run.setdefault(fw, []).append(cell)
+            continue
+        if run:
+            found.append((start, run))
+            run = {}
+    return found
+
+
+def framework_only_reason(cells):
+    """The reason given by a cell of a one-framework tab set (metadata ``framework_only``)."""
+    for cell in cells:
+        reason = cell.get("metadata", {}).get("framework_only")
+        if isinstance(reason, str) and reason.strip():
+            return reason.strip()
+    return None
 
 
 def smoke_parameters(nb):

@@ -1,5 +1,6 @@
 """Structure checks: pairing, table of contents, opening, both frameworks, distinct names."""
 
+import ast
 import filecmp
 import shutil
 
@@ -13,8 +14,11 @@ from tests.nbtools import (
     NOTEBOOK_DIR,
     ROOT,
     framework_of,
+    framework_only_reason,
     notebook_sources,
     read,
+    smoke_parameters,
+    tab_sets,
     tags,
     top_level_bindings,
 )
@@ -143,7 +147,7 @@ def test_names_not_shared(md):
     bound = {fw: set() for fw in FRAMEWORKS}
     for cell in nb.cells:
         fw = framework_of(cell)
-        if fw:
+        if fw and cell.cell_type == "code":
             bound[fw] |= top_level_bindings(cell.source)
     clash = bound["pytorch"] & bound["tensorflow"]
     assert not clash, f"bound in both frameworks (suffix them _pt/_tf): {sorted(clash)}"
@@ -162,3 +166,88 @@ def test_no_cell_is_meant_to_raise(md):
     nb = read(md)
     raising = [i for i, c in enumerate(nb.cells) if "raises-exception" in tags(c)]
     assert not raising, f"cells {raising} are tagged raises-exception; catch and print the error"
+
+
+def single_framework_tab_sets(nb):
+    """Tab sets with one framework only and no ``framework_only`` reason: [(first cell, framework)]."""
+    return [
+        (start, next(iter(run)))
+        for start, run in tab_sets(nb)
+        if len(run) == 1 and not framework_only_reason(next(iter(run.values())))
+    ]
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=IDS)
+def test_every_tab_set_has_both_frameworks(md):
+    """A reader who picks TensorFlow sees TensorFlow: each step is one tab set with both tabs.
+
+    A step that exists in one framework only carries ``framework_only: <reason>`` in the
+    metadata of one of its cells.
+    """
+    lonely = single_framework_tab_sets(read(md))
+    assert not lonely, (
+        f"{len(lonely)} tab sets hold one framework only (first cell index, framework): {lonely}; "
+        "move the framework's prose into its tab (tag the Markdown cell) or add the other framework"
+    )
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=IDS)
+def test_framework_markdown_has_no_heading(md):
+    """A heading inside a tab would cut the page's sections apart: headings are shared."""
+    nb = read(md)
+    bad = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown"
+        and framework_of(c)
+        and any(line.lstrip().startswith("#") for line in c.source.splitlines())
+    ]
+    assert not bad, f"framework Markdown cells {bad} contain a heading; put the heading in a shared cell"
+
+
+def unchecked_error_demos(source):
+    """Line numbers of ``try`` blocks whose ``else`` does not raise (the error could vanish unseen)."""
+    lines = [
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
+    found = []
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.Try) and node.handlers:
+            raises = any(isinstance(n, ast.Raise) for stmt in node.orelse for n in ast.walk(stmt))
+            if not raises:
+                found.append(node.lineno)
+    return found
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=IDS)
+def test_error_demonstrations_fail_when_the_error_stops(md):
+    """A cell that shows an error uses ``d2l.expect_error`` or a ``try/except/else: raise``."""
+    nb = read(md)
+    bad = {i: unchecked_error_demos(c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    bad = {i: lines for i, lines in bad.items() if lines}
+    assert not bad, f"cells {sorted(bad)} catch an error without checking it happened; use d2l.expect_error"
+
+
+def _parameter_assignments(nb):
+    cell = next((c for c in nb.cells if c.cell_type == "code" and "parameters" in tags(c)), None)
+    if cell is None:
+        return {}
+    values = {}
+    for stmt in ast.parse(cell.source).body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    values[target.id] = ast.literal_eval(stmt.value)
+    return values
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=IDS)
+def test_smoke_keys_are_parameters_that_change_something(md):
+    nb = read(md)
+    smoke = smoke_parameters(nb)
+    defaults = _parameter_assignments(nb)
+    unknown = sorted(set(smoke) - set(defaults))
+    assert not unknown, f"d2l.smoke sets {unknown}, which the parameters cell does not assign"
+    same = sorted(key for key, value in smoke.items() if defaults[key] == value)
+    assert not same, f"d2l.smoke sets {same} to their book-profile values: the entry changes nothing"

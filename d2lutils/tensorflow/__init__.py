@@ -10,6 +10,7 @@ from d2lutils.tensorflow.conv import corr2d
 from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist, synthetic_data
 from d2lutils.tensorflow.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.tensorflow.training import (
+    TrainCallback,
     Updater,
     accuracy,
     evaluate_accuracy,
@@ -25,6 +26,7 @@ from d2lutils.tensorflow.training import (
 )
 
 __all__ = [
+    "TrainCallback",
     "Updater",
     "accuracy",
     "corr2d",

@@ -60,18 +60,19 @@ def load_array(data_arrays, batch_size, is_train=True):
     return _batch_pipeline(tensors, batch_size, shuffle=is_train)
 
 
-def _fashion_mnist_tensors(split):
+def _fashion_mnist_tensors(split, num_examples=None):
     """A Fashion-MNIST split as ``(images, labels)``: float32 (N, 28, 28, 1) in [0, 1], int32 (N,)."""
-    images, labels = read_fashion_mnist(split)
+    images, labels = read_fashion_mnist(split, num_examples=num_examples)
     X = tf.constant(images[..., None], dtype=tf.float32) / 255.0
     return X, tf.constant(labels, dtype=tf.int32)
 
 
-def load_data_fashion_mnist(batch_size, resize=None):
+def load_data_fashion_mnist(batch_size, resize=None, num_train=None, num_test=None):
     """Fashion-MNIST as ``(train_iter, test_iter)`` ``tf.data`` pipelines of minibatches.
 
     Images are float32 tensors of shape (batch, 28, 28, 1) (channels last, TensorFlow's
-    layout), or (batch, resize, resize, 1); the resize happens per batch.
+    layout), or (batch, resize, resize, 1); the resize happens per batch. ``num_train`` /
+    ``num_test`` keep only the first examples of each split (None: all).
     """
     transform = None
     if resize is not None:
@@ -80,6 +81,6 @@ def load_data_fashion_mnist(batch_size, resize=None):
         def transform(X, y):
             return tf.image.resize(X, size, antialias=True), y
 
-    train = _batch_pipeline(_fashion_mnist_tensors("train"), batch_size, True, transform)
-    test = _batch_pipeline(_fashion_mnist_tensors("test"), batch_size, False, transform)
+    train = _batch_pipeline(_fashion_mnist_tensors("train", num_train), batch_size, True, transform)
+    test = _batch_pipeline(_fashion_mnist_tensors("test", num_test), batch_size, False, transform)
     return train, test

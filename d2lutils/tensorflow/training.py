@@ -9,7 +9,7 @@ import keras
 import tensorflow as tf
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
-from d2lutils.plotting import show_images
+from d2lutils.plotting import Animator, show_images
 from d2lutils.progress import epoch_animator, fit_epochs, is_plot_step, report
 from d2lutils.timing import Accumulator, Timer
 
@@ -31,7 +31,11 @@ def sgd(params, grads, lr, batch_size):
 
 
 class Updater:
-    """Minibatch SGD over a list of variables, callable as ``updater(batch_size, grads)``."""
+    """Minibatch SGD over a list of variables, callable as ``updater(batch_size, grads)``.
+
+    Explained in "Softmax regression from scratch". Mirrors ``d2lutils.torch.Updater``; the
+    gradients are passed in because TensorFlow returns them from the tape.
+    """
 
     def __init__(self, params, lr):
         self.params = list(params)
@@ -157,6 +161,52 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
         lambda: _accuracy_with(predict, test_iter),
         ylim,
     )
+
+
+class TrainCallback(keras.callbacks.Callback):
+    """Draws the book's training plot from ``model.fit`` and prints d2l's final line.
+
+    Explained in "Concise implementation of softmax regression". Pass it to
+    ``model.fit(..., callbacks=[d2l_tf.TrainCallback(num_epochs)])``. After every epoch it
+    adds the values of Keras's epoch logs named in ``metrics`` (log key -> legend label) to an
+    :class:`~d2lutils.Animator`; after training it prints the last values in d2l's style, e.g.
+    ``loss 0.448, train acc 0.848, test acc 0.836``, and keeps them in ``self.result``.
+    ``val_*`` keys need ``validation_data`` in ``fit``. TensorFlow only: PyTorch has no
+    ``fit`` to call back from; its trainers in ``d2lutils.torch`` draw the same plot.
+    """
+
+    DEFAULT_METRICS = {"loss": "train loss", "accuracy": "train acc", "val_accuracy": "test acc"}
+
+    def __init__(self, num_epochs, metrics=None, ylim=(0.3, 0.9), yscale="linear"):
+        super().__init__()
+        if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
+            raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
+        self.metrics = dict(metrics or self.DEFAULT_METRICS)
+        self.num_epochs = num_epochs
+        self.animator = Animator(
+            xlabel="epoch",
+            xlim=[1, num_epochs],
+            ylim=list(ylim) if ylim else None,
+            yscale=yscale,
+            legend=list(self.metrics.values()),
+        )
+        self.result = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        missing = [key for key in self.metrics if key not in logs]
+        if missing:
+            raise KeyError(
+                f"TrainCallback: Keras logged {sorted(logs)}, not {missing}; compile with the "
+                "metric, or pass validation_data to fit for val_* keys"
+            )
+        self.result = {key: float(logs[key]) for key in self.metrics}
+        self.animator.add(epoch + 1, tuple(self.result.values()))
+
+    def on_train_end(self, logs=None):
+        names = {"train loss": "loss"}  # d2l's final line says "loss" for the training loss
+        values = (f"{names.get(label, label)} {self.result[key]:.3f}" for key, label in self.metrics.items())
+        print(", ".join(values))
 
 
 def predict_ch3(net, test_iter, n=6):

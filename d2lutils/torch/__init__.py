@@ -7,6 +7,7 @@ from d2lutils.torch.conv import corr2d
 from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnist, synthetic_data
 from d2lutils.torch.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.torch.training import (
+    Updater,
     accuracy,
     evaluate_accuracy,
     evaluate_accuracy_gpu,
@@ -22,6 +23,7 @@ from d2lutils.torch.training import (
 
 __all__ = [
     "FashionMNIST",
+    "Updater",
     "accuracy",
     "corr2d",
     "evaluate_accuracy",

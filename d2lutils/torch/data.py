@@ -50,8 +50,8 @@ class FashionMNIST(Dataset):
     resized when they are fetched (one call per batch), so memory stays at 28x28 size.
     """
 
-    def __init__(self, split="train", resize=None):
-        images, labels = read_fashion_mnist(split)
+    def __init__(self, split="train", resize=None, num_examples=None):
+        images, labels = read_fashion_mnist(split, num_examples=num_examples)
         self.images = torch.from_numpy(images.copy()).unsqueeze(1).float().div_(255)
         self.labels = torch.from_numpy(labels.astype("int64"))
         self.size = (resize, resize) if isinstance(resize, int) else resize
@@ -72,10 +72,12 @@ class FashionMNIST(Dataset):
         return X, self.labels[idx]
 
 
-def load_data_fashion_mnist(batch_size, resize=None):
+def load_data_fashion_mnist(batch_size, resize=None, num_train=None, num_test=None):
     """Fashion-MNIST as ``(train_iter, test_iter)`` of shuffled / ordered minibatches.
 
     Images are float32 tensors of shape (batch, 1, 28, 28), or (batch, 1, resize, resize).
+    ``num_train`` / ``num_test`` keep only the first examples of each split (None: all).
     """
-    train, test = FashionMNIST("train", resize), FashionMNIST("test", resize)
+    train = FashionMNIST("train", resize, num_train)
+    test = FashionMNIST("test", resize, num_test)
     return _batch_loader(train, batch_size, shuffle=True), _batch_loader(test, batch_size, shuffle=False)

@@ -28,6 +28,22 @@ def sgd(params, lr, batch_size):
             param.grad.zero_()
 
 
+class Updater:
+    """Minibatch SGD over a list of tensors, callable as ``updater(batch_size)``.
+
+    Explained in "Softmax regression from scratch": binds the parameters and the learning
+    rate to :func:`sgd`, so a trainer only passes the batch size (the gradients are already
+    in ``param.grad``). Mirrors ``d2lutils.tensorflow.Updater``.
+    """
+
+    def __init__(self, params, lr):
+        self.params = list(params)
+        self.lr = lr
+
+    def __call__(self, batch_size):
+        sgd(self.params, self.lr, batch_size)
+
+
 def accuracy(y_hat, y):
     """Number of correct predictions (a float) for logits/probabilities ``y_hat``."""
     if y_hat.ndim > 1 and y_hat.shape[1] > 1:
