@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS_MD := $(shell find notebooks -name '*.md' -not -name 'index.md' -not -path '*/.ipynb_checkpoints/*' | sort)
 JB := $(BIN)/jupyter-book build . -W -n --keep-going
 
-.PHONY: help venv book test lint sync check-sync unit smoke nbval site notebook bench clean
+.PHONY: help venv book test lint format sync unit smoke golden site notebook bench clean
+PYTEST_PARALLEL := -n 2 --dist load
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 14
@@ -25,15 +26,25 @@ venv: $(STAMP)  ## create or update .venv from requirements.txt
 book: venv  ## build the site into _build/html, executing notebooks (book profile, cached)
 	$(JB)
 
-test: venv  ## every check: lint, structure, unit tests, smoke run, nbval, site build with -W
+# `make test NB=notebooks/<chapter>/<section>.md`: only that notebook's checks (lint,
+# structure, smoke run with the determinism check), for the developer editing it.
+test: venv  ## every check: lint, format, unit + structure tests, smoke run + determinism check (2 workers), site build with -W
+ifdef NB
+	$(BIN)/ruff check $(basename $(NB)).ipynb
+	D2L_NB=$(NB) $(BIN)/pytest -q tests/test_structure.py tests/test_notebooks.py
+else
 	$(MAKE) lint
 	rm -rf _build/smoke
-	$(BIN)/pytest -q tests
-	$(MAKE) nbval
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) tests
 	$(MAKE) site
+endif
 
-lint: venv  ## ruff on the package, the tests, the extension and the notebooks
+lint: venv  ## ruff check (package, tests, extension, bench, notebooks) and ruff format --check
 	$(BIN)/ruff check d2lutils tests book/_ext bench notebooks
+	$(BIN)/ruff format --check d2lutils tests book/_ext bench
+
+format: venv  ## ruff format the package, the tests, the extension and the bench
+	$(BIN)/ruff format d2lutils tests book/_ext bench
 
 sync: venv  ## pair every notebook .md with its .ipynb (jupytext --sync)
 	$(BIN)/jupytext --sync $(NOTEBOOKS_MD)
@@ -41,11 +52,11 @@ sync: venv  ## pair every notebook .md with its .ipynb (jupytext --sync)
 unit: venv  ## unit and structure tests only (no notebook runs)
 	$(BIN)/pytest -q tests -m "not notebooks"
 
-smoke: venv  ## execute every notebook with the smoke profile; times in _build/smoke/times.json
-	$(BIN)/pytest -q tests/test_notebooks.py
+smoke: venv  ## execute every notebook once (smoke profile, determinism check); times in _build/smoke/times.json
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) tests/test_notebooks.py
 
-nbval: venv  ## re-execute the smoke-run notebooks and check nbval-check-output cells
-	$(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 _build/smoke
+golden: venv  ## rewrite tests/golden/ (expected checked outputs, recorded times) from a smoke run; review the diff
+	D2L_GOLDEN=update $(BIN)/pytest -q $(PYTEST_PARALLEL) tests/test_notebooks.py
 
 site: venv  ## build the site without executing notebooks, warnings as errors (_build/site/_build/html)
 	@mkdir -p _build/site

@@ -1,4 +1,4 @@
-"""Checking a notebook's parameters (explained on the book's conventions page).
+"""Checking a notebook's parameters (explained on the book's page "Conventions").
 
 Papermill injects new values after a notebook's ``parameters`` cell. The cell right after
 calls :func:`check_parameters`, so a value of the wrong type stops the run there, with a

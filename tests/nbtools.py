@@ -1,6 +1,8 @@
 """What the structure checks and the notebook harness share: finding, reading and running notebooks."""
 
 import ast
+import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -24,6 +26,17 @@ def notebook_sources(root=NOTEBOOK_DIR):
         if "\njupytext:" in front:  # jupytext sorts the front matter: `d2l:` may come first
             found.append(md)
     return found
+
+
+def selected_sources(root=NOTEBOOK_DIR):
+    """The notebooks under test: all, or only ``$D2L_NB`` (``make test NB=...``)."""
+    chosen = os.environ.get("D2L_NB")
+    if not chosen:
+        return notebook_sources(root)
+    path = (ROOT / chosen).resolve().with_suffix(".md")
+    if not path.exists():
+        raise FileNotFoundError(f"D2L_NB={chosen}: no notebook {path}")
+    return [path]
 
 
 def read(path):
@@ -132,11 +145,43 @@ def top_level_bindings(source):
     return {n for n in names if not n.startswith("_")}
 
 
+#: Thread counts of every kernel the harness starts. The smoke run executes two notebooks
+#: at once on a 2-core machine; one thread per framework and kernel keeps them from fighting
+#: over the cores (oversubscribed, PyTorch and TensorFlow slowed each other 2-4x). Set for
+#: every harness run, parallel or not, so a notebook computes the same way every time.
+KERNEL_THREADS = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+}
+
+
+@contextlib.contextmanager
+def _kernel_environment():
+    saved = {name: os.environ.get(name) for name in KERNEL_THREADS}
+    os.environ.update(KERNEL_THREADS)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def execution_seconds(nb):
+    """Seconds spent running the cells of a papermill-executed notebook (no kernel start)."""
+    return sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0) for c in nb.cells)
+
+
 def execute(notebook, output, parameters=None, cwd=None, timeout=900):
     """Run ``notebook`` with papermill into ``output``; return the wall time in seconds.
 
-    Raises papermill's PapermillExecutionError (naming the failing cell) when a cell fails,
-    and RuntimeError when the notebook ran but produced no output at all.
+    The kernel runs with :data:`KERNEL_THREADS`. Raises papermill's
+    PapermillExecutionError (naming the failing cell) when a cell fails, and RuntimeError
+    when the notebook ran but produced no output at all.
     """
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -147,15 +192,16 @@ def execute(notebook, output, parameters=None, cwd=None, timeout=900):
             "but no cell tagged 'parameters' to override"
         )
     start = time.perf_counter()
-    papermill.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=parameters or {},
-        cwd=str(cwd or output.parent),
-        kernel_name="python3",
-        progress_bar=False,
-        execution_timeout=timeout,
-    )
+    with _kernel_environment():
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters or {},
+            cwd=str(cwd or output.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=timeout,
+        )
     seconds = time.perf_counter() - start
     executed = nbformat.read(output, as_version=4)
     code = [c for c in executed.cells if c.cell_type == "code" and c.source.strip()]

@@ -4,6 +4,7 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from tests import golden
 from tests.nbtools import execute, top_level_bindings, write_notebook
 
 pytestmark = pytest.mark.notebooks
@@ -44,3 +45,42 @@ def test_top_level_bindings():
         "table[n, p] = 1\nobj.attr = 2\n"
     )
     assert top_level_bindings(source) == {"torch", "d2l_pt", "x", "y", "z", "f", "w"}
+
+
+def _checked_notebook(path):
+    return write_notebook(
+        path,
+        ("value = 1", ["parameters"]),
+        ("print(f'value={value}', object())", ["nbval-check-output"]),
+        ("print('not checked', value)", []),
+    )
+
+
+def test_golden_check_passes_on_the_same_output_and_fails_on_a_changed_one(tmp_path):
+    nb = _checked_notebook(tmp_path / "g.ipynb")
+    expected = tmp_path / "golden" / "g.json"
+    execute(nb, tmp_path / "run1" / "g.ipynb")
+    golden.write_golden(expected, nbformat.read(tmp_path / "run1" / "g.ipynb", as_version=4))
+    # A second run prints another object address: sanitized, so still equal.
+    execute(nb, tmp_path / "run2" / "g.ipynb")
+    assert golden.compare(nbformat.read(tmp_path / "run2" / "g.ipynb", as_version=4), expected) == []
+    # Same cell, different output: the check fails and names the cell.
+    execute(nb, tmp_path / "run3" / "g.ipynb", {"value": 2})
+    problems = golden.compare(nbformat.read(tmp_path / "run3" / "g.ipynb", as_version=4), expected)
+    assert len(problems) == 1 and "value=2" in problems[0] and "value=1" in problems[0]
+
+
+def test_golden_check_fails_without_an_expected_file(tmp_path):
+    nb = _checked_notebook(tmp_path / "g.ipynb")
+    execute(nb, tmp_path / "out" / "g.ipynb")
+    executed = nbformat.read(tmp_path / "out" / "g.ipynb", as_version=4)
+    problems = golden.compare(executed, tmp_path / "missing.json")
+    assert problems and "make golden" in problems[0]
+
+
+def test_sanitizers_hide_addresses_and_timings_only():
+    assert golden.sanitize("<obj at 0x7f3a2b1c9d00>") == golden.sanitize("<obj at 0x55d0c0ffee11>")
+    assert golden.sanitize("took 1.23 sec, 4567.8 examples/sec") == golden.sanitize(
+        "took 9.9 sec, 12.0 examples/sec"
+    )
+    assert golden.sanitize("tensor([1., 2.])") != golden.sanitize("tensor([1., 3.])")

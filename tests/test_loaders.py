@@ -24,7 +24,10 @@ def test_load_array_yields_every_example_once(is_train):
         assert [len(b[1]) for b in batches] == [5, 5, 5, 5, 3]
         seen = np.concatenate([to_np(b[1]) for b in batches])
         assert sorted(seen.tolist()) == list(range(23))
-        assert (seen.tolist() == list(range(23))) is not is_train or not is_train
+        if is_train:  # shuffled: the identity order has probability 1/23!
+            assert seen.tolist() != list(range(23))
+        else:  # evaluation data comes in its stored order
+            assert seen.tolist() == list(range(23))
         for features, labels in batches:  # features stay paired with their labels
             np.testing.assert_array_equal(to_np(features), X[to_np(labels)])
 
@@ -60,6 +63,18 @@ def test_fashion_mnist_batches(shared_cache):  # noqa: F811
     np.testing.assert_allclose(first_pt[0].numpy()[:, 0], first_tf[0].numpy()[..., 0])
     np.testing.assert_array_equal(first_pt[1].numpy(), first_tf[1].numpy())
     assert sum(len(b[1]) for b in test_pt) == sum(len(b[1]) for b in test_tf) == 10000
+
+
+@needs_data
+def test_fashion_mnist_subsets(shared_cache):  # noqa: F811
+    for d2l in (d2l_pt, d2l_tf):
+        train, test = d2l.load_data_fashion_mnist(100, num_train=250, num_test=120)
+        assert [len(b[1]) for b in train] == [100, 100, 50]
+        assert [len(b[1]) for b in test] == [100, 20]
+        with pytest.raises(ValueError, match="num_examples"):
+            d2l.load_data_fashion_mnist(100, num_train=0)
+        with pytest.raises(ValueError, match="has 10000 examples"):
+            d2l.load_data_fashion_mnist(100, num_test=10001)
 
 
 @needs_data

@@ -1,19 +1,38 @@
-"""Execute every notebook with the smoke profile (papermill), recording its time.
+"""Execute every notebook once with its smoke profile (papermill) and check it.
 
-The executed copies land in _build/smoke/, mirroring notebooks/, where `make nbval`
-re-executes them and checks the cells tagged nbval-check-output. The smoke overrides
-come from each notebook's own metadata (`d2l.smoke`); this file has no per-notebook code.
+One execution per notebook checks three things: the notebook runs top to bottom, its smoke
+run stays within the time limit, and its ``nbval-check-output`` cells print what
+``tests/golden/`` expects (the determinism check, see ``tests/golden.py``). The executed
+copies land in ``_build/smoke/``, mirroring ``notebooks/``; the notebooks run in a
+temporary folder, so files they write land nowhere else. The smoke overrides come from each
+notebook's own metadata (``d2l.smoke``); this file has no per-notebook code.
+
+With ``-n 2`` (pytest-xdist, as ``make test`` runs it) two notebooks execute at once, the
+longest first by the times recorded in ``tests/golden/times.json``.
 """
 
 import os
 
+import nbformat
 import pytest
 
-from tests.conftest import SMOKE_DIR, SMOKE_TIMES
-from tests.nbtools import NOTEBOOK_DIR, ROOT, execute, notebook_sources, read, smoke_parameters
+from tests import golden
+from tests.conftest import SMOKE_DIR
+from tests.nbtools import (
+    NOTEBOOK_DIR,
+    ROOT,
+    execute,
+    execution_seconds,
+    read,
+    selected_sources,
+    smoke_parameters,
+)
 
-SOURCES = notebook_sources()
+SOURCES = selected_sources()
 IDS = [str(p.relative_to(NOTEBOOK_DIR).with_suffix("")) for p in SOURCES]
+
+#: A smoke run does seconds of work; above this many seconds of cell execution it fails.
+SMOKE_LIMIT = float(os.environ.get("D2L_SMOKE_LIMIT", "30"))
 
 pytestmark = pytest.mark.notebooks
 
@@ -28,8 +47,22 @@ def offline_data_cache():
 
 
 @pytest.mark.parametrize("md", SOURCES, ids=IDS)
-def test_smoke(md):
+def test_smoke(md, tmp_path, record_property):
     relative = md.relative_to(NOTEBOOK_DIR).with_suffix(".ipynb")
     output = SMOKE_DIR / relative
-    seconds = execute(md.with_suffix(".ipynb"), output, smoke_parameters(read(md)))
-    SMOKE_TIMES[str(relative.with_suffix(""))] = round(seconds, 1)
+    wall = execute(md.with_suffix(".ipynb"), output, smoke_parameters(read(md)), cwd=tmp_path)
+    executed = nbformat.read(output, as_version=4)
+    seconds = execution_seconds(executed)
+    record_property("smoke_seconds", round(seconds, 1))
+    record_property("smoke_wall_seconds", round(wall, 1))
+    expected = golden.golden_path(relative)
+    if golden.updating():
+        golden.write_golden(expected, executed)
+    problems = golden.compare(executed, expected)
+    assert not problems, f"{relative}: outputs differ from {expected.relative_to(ROOT)}:\n" + "\n".join(
+        problems
+    )
+    assert seconds <= SMOKE_LIMIT, (
+        f"{relative}: the smoke run executed for {seconds:.1f} s, over the {SMOKE_LIMIT:.0f} s limit "
+        "(D2L_SMOKE_LIMIT); make its d2l.smoke profile smaller"
+    )

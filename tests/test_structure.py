@@ -15,15 +15,15 @@ from tests.nbtools import (
     ROOT,
     framework_of,
     framework_only_reason,
-    notebook_sources,
     read,
+    selected_sources,
     smoke_parameters,
     tab_sets,
     tags,
     top_level_bindings,
 )
 
-SOURCES = notebook_sources()
+SOURCES = selected_sources()
 IDS = [str(p.relative_to(NOTEBOOK_DIR).with_suffix("")) for p in SOURCES]
 
 

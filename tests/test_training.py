@@ -178,3 +178,35 @@ def test_optimizer_steps_use_the_batch_mean_in_both_frameworks():
     assert loss_pt == pytest.approx(d2l_tf.evaluate_loss(net_tf, data_tf, loss_tf), rel=1e-4)
     mse_pt = d2l_pt.evaluate_loss(lambda X: X[:, :1], data_pt, torch.nn.MSELoss())
     assert mse_pt == pytest.approx(float(np.mean((FEATURES[:, 0] - LABELS) ** 2)), rel=1e-5)
+
+
+def test_torch_updater_steps_like_sgd():
+    w = torch.ones(3, requires_grad=True)
+    (w * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    d2l_pt.Updater([w], lr=0.5)(batch_size=2)
+    np.testing.assert_allclose(w.detach().numpy(), [0.75, 0.5, 0.25])
+    assert float(w.grad.abs().sum()) == 0.0  # gradients cleared for the next step
+
+
+def test_train_callback_plots_keras_logs_and_prints_the_line(capsys):
+    tf.random.set_seed(0)
+    X = tf.random.normal((64, 4))
+    y = tf.cast(X[:, 0] > 0, tf.int32)
+    data = d2l_tf.load_array((X, y), 16)
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    net.compile(
+        optimizer=keras.optimizers.SGD(0.5),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    callback = d2l_tf.TrainCallback(3)
+    net.fit(data, epochs=3, validation_data=data, shuffle=False, callbacks=[callback], verbose=0)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith("loss ") and ", train acc " in out[-1] and ", test acc " in out[-1]
+    assert set(callback.result) == {"loss", "accuracy", "val_accuracy"}
+    assert callback.result["val_accuracy"] > 0.7
+    assert len(callback.animator.X[0]) == 3  # one point per epoch and curve
+    with pytest.raises(KeyError, match="validation_data"):
+        net.fit(data, epochs=1, shuffle=False, callbacks=[d2l_tf.TrainCallback(1)], verbose=0)
+    with pytest.raises(ValueError, match="positive int"):
+        d2l_tf.TrainCallback(0)

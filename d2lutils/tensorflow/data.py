@@ -55,7 +55,10 @@ def synthetic_data(w, b, num_examples):
 
 
 def load_array(data_arrays, batch_size, is_train=True):
-    """A ``tf.data.Dataset`` of minibatches over in-memory arrays (shuffled when training)."""
+    """A ``tf.data.Dataset`` of minibatches over in-memory arrays (shuffled when training).
+
+    Explained in "Concise implementation of linear regression".
+    """
     tensors = tuple(tf.convert_to_tensor(a) for a in data_arrays)
     return _batch_pipeline(tensors, batch_size, shuffle=is_train)
 
@@ -73,6 +76,8 @@ def load_data_fashion_mnist(batch_size, resize=None, num_train=None, num_test=No
     Images are float32 tensors of shape (batch, 28, 28, 1) (channels last, TensorFlow's
     layout), or (batch, resize, resize, 1); the resize happens per batch. ``num_train`` /
     ``num_test`` keep only the first examples of each split (None: all).
+
+    Explained in "The image classification dataset".
     """
     transform = None
     if resize is not None:

@@ -15,17 +15,26 @@ from d2lutils.timing import Accumulator, Timer
 
 
 def linreg(X, w, b):
-    """The linear regression model ``Xw + b``."""
+    """The linear regression model ``Xw + b``.
+
+    Explained in "Linear regression from scratch".
+    """
     return tf.matmul(X, w) + b
 
 
 def squared_loss(y_hat, y):
-    """Half squared error per example (same shape as ``y_hat``)."""
+    """Half squared error per example (same shape as ``y_hat``).
+
+    Explained in "Linear regression from scratch".
+    """
     return (y_hat - tf.reshape(y, y_hat.shape)) ** 2 / 2
 
 
 def sgd(params, grads, lr, batch_size):
-    """Minibatch SGD: ``param -= lr * grad / batch_size`` for each ``tf.Variable``."""
+    """Minibatch SGD: ``param -= lr * grad / batch_size`` for each ``tf.Variable``.
+
+    Explained in "Linear regression from scratch".
+    """
     for param, grad in zip(params, grads):
         param.assign_sub(lr * grad / tf.cast(batch_size, grad.dtype))
 
@@ -57,7 +66,10 @@ def _correct(y_hat, y):
 
 
 def accuracy(y_hat, y):
-    """Number of correct predictions (a float) for logits/probabilities ``y_hat``."""
+    """Number of correct predictions (a float) for logits/probabilities ``y_hat``.
+
+    Explained in "Softmax regression from scratch".
+    """
     return float(_correct(y_hat, y))
 
 
@@ -74,7 +86,10 @@ def _accuracy_with(predict, data_iter):
 
 
 def evaluate_accuracy(net, data_iter):
-    """Accuracy of ``net`` on ``data_iter`` (inference mode)."""
+    """Accuracy of ``net`` on ``data_iter`` (inference mode).
+
+    Explained in "Softmax regression from scratch".
+    """
     return _accuracy_with(_predictor(net), data_iter)
 
 
@@ -137,6 +152,8 @@ def train_epoch_ch3(net, train_iter, loss, updater, step=None):
     ``updater`` is a Keras optimizer or an :class:`Updater` (``updater(batch_size, grads)``
     with an ``updater.params`` list). Keras losses are called as ``loss(y, y_hat)``, others
     as ``loss(y_hat, y)``. ``step`` reuses a step compiled by an earlier epoch.
+
+    Explained in "Softmax regression from scratch".
     """
     _build(net, train_iter)
     step = step or _train_step(net, loss, updater)
@@ -152,6 +169,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
 
     Prints the final line ``loss …, train acc …, test acc …`` and returns those three
     numbers as a dict. The training step and the forward pass are compiled once.
+
+    Explained in "Softmax regression from scratch".
     """
     _build(net, train_iter)
     step, predict = _train_step(net, loss, updater), _predictor(net)
@@ -210,7 +229,10 @@ class TrainCallback(keras.callbacks.Callback):
 
 
 def predict_ch3(net, test_iter, n=6):
-    """Show the first ``n`` test images with their true and predicted labels."""
+    """Show the first ``n`` test images with their true and predicted labels.
+
+    Explained in "Softmax regression from scratch".
+    """
     X, y = next(iter(test_iter))
     preds = tf.argmax(_predictor(net)(X[:n]), axis=1)
     titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds))]
@@ -234,6 +256,8 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
     Conv2D weights with Glorot/Xavier by default). Plots the training curves, prints
     ``loss …, train acc …, test acc …`` and ``… examples/sec on <device>``, and returns the
     metrics as a dict.
+
+    Explained in "Convolutional neural networks (LeNet)".
     """
     with tf.device(device):
         if not _is_keras(net):

@@ -4,7 +4,10 @@ import torch
 
 
 def corr2d(X, K):
-    """2-D cross-correlation of a matrix ``X`` with a kernel ``K`` (no padding, stride 1)."""
+    """2-D cross-correlation of a matrix ``X`` with a kernel ``K`` (no padding, stride 1).
+
+    Explained in "Convolutions for images".
+    """
     h, w = K.shape
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype)
     for i in range(Y.shape[0]):

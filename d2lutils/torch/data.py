@@ -39,7 +39,10 @@ def synthetic_data(w, b, num_examples):
 
 
 def load_array(data_arrays, batch_size, is_train=True):
-    """A ``DataLoader`` over in-memory tensors, yielding minibatches (shuffled when training)."""
+    """A ``DataLoader`` over in-memory tensors, yielding minibatches (shuffled when training).
+
+    Explained in "Concise implementation of linear regression".
+    """
     return _batch_loader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)
 
 
@@ -48,6 +51,8 @@ class FashionMNIST(Dataset):
 
     Images are float32 (…, 1, H, W) in [0, 1], labels int64. With ``resize``, images are
     resized when they are fetched (one call per batch), so memory stays at 28x28 size.
+
+    Explained in "The image classification dataset".
     """
 
     def __init__(self, split="train", resize=None, num_examples=None):
@@ -77,6 +82,8 @@ def load_data_fashion_mnist(batch_size, resize=None, num_train=None, num_test=No
 
     Images are float32 tensors of shape (batch, 1, 28, 28), or (batch, 1, resize, resize).
     ``num_train`` / ``num_test`` keep only the first examples of each split (None: all).
+
+    Explained in "The image classification dataset".
     """
     train = FashionMNIST("train", resize, num_train)
     test = FashionMNIST("test", resize, num_test)

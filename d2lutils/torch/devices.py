@@ -9,7 +9,10 @@ import torch
 
 
 def num_gpus():
-    """Number of CUDA GPUs PyTorch can use (0 on a CPU-only machine)."""
+    """Number of CUDA GPUs PyTorch can use (0 on a CPU-only machine).
+
+    Explained in "GPUs".
+    """
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
@@ -19,7 +22,10 @@ def _mps_available():
 
 
 def try_gpu(i=0):
-    """Return GPU ``i`` (``cuda:i``) if it exists, else Apple's ``mps`` for ``i=0``, else the CPU."""
+    """Return GPU ``i`` (``cuda:i``) if it exists, else Apple's ``mps`` for ``i=0``, else the CPU.
+
+    Explained in "GPUs".
+    """
     if not isinstance(i, int) or i < 0:
         raise ValueError(f"try_gpu(i): i must be a non-negative int, got {i!r}")
     if num_gpus() > i:
@@ -30,7 +36,10 @@ def try_gpu(i=0):
 
 
 def try_all_gpus():
-    """Return every CUDA GPU (or ``[mps]``), or ``[cpu]`` when there is none."""
+    """Return every CUDA GPU (or ``[mps]``), or ``[cpu]`` when there is none.
+
+    Explained in "GPUs".
+    """
     if num_gpus():
         return [torch.device(f"cuda:{i}") for i in range(num_gpus())]
     return [try_gpu(0)]

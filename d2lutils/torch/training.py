@@ -11,17 +11,26 @@ from d2lutils.timing import Accumulator, Timer
 
 
 def linreg(X, w, b):
-    """The linear regression model ``Xw + b``."""
+    """The linear regression model ``Xw + b``.
+
+    Explained in "Linear regression from scratch".
+    """
     return torch.matmul(X, w) + b
 
 
 def squared_loss(y_hat, y):
-    """Half squared error per example (same shape as ``y_hat``)."""
+    """Half squared error per example (same shape as ``y_hat``).
+
+    Explained in "Linear regression from scratch".
+    """
     return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
 
 
 def sgd(params, lr, batch_size):
-    """Minibatch SGD on tensors that hold summed gradients; clears the gradients afterwards."""
+    """Minibatch SGD on tensors that hold summed gradients; clears the gradients afterwards.
+
+    Explained in "Linear regression from scratch".
+    """
     with torch.no_grad():
         for param in params:
             param -= lr * param.grad / batch_size
@@ -45,14 +54,20 @@ class Updater:
 
 
 def accuracy(y_hat, y):
-    """Number of correct predictions (a float) for logits/probabilities ``y_hat``."""
+    """Number of correct predictions (a float) for logits/probabilities ``y_hat``.
+
+    Explained in "Softmax regression from scratch".
+    """
     if y_hat.ndim > 1 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(dim=1)
     return float((y_hat.type(y.dtype) == y).sum())
 
 
 def evaluate_accuracy(net, data_iter):
-    """Accuracy of ``net`` on ``data_iter`` (evaluation mode, no gradients)."""
+    """Accuracy of ``net`` on ``data_iter`` (evaluation mode, no gradients).
+
+    Explained in "Softmax regression from scratch".
+    """
     if isinstance(net, nn.Module):
         net.eval()
     metric = Accumulator(2)  # correct predictions, examples
@@ -83,6 +98,8 @@ def train_epoch_ch3(net, train_iter, loss, updater):
 
     ``updater`` is a ``torch.optim.Optimizer`` or a function ``updater(batch_size)`` (e.g.
     :func:`sgd` bound to parameters). ``loss`` may return per-example losses or their mean.
+
+    Explained in "Softmax regression from scratch".
     """
     if isinstance(net, nn.Module):
         net.train()
@@ -109,6 +126,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
 
     Prints the final line ``loss …, train acc …, test acc …`` and returns those three
     numbers as a dict.
+
+    Explained in "Softmax regression from scratch".
     """
     return fit_epochs(
         num_epochs,
@@ -119,7 +138,10 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 
 
 
 def predict_ch3(net, test_iter, n=6):
-    """Show the first ``n`` test images with their true and predicted labels."""
+    """Show the first ``n`` test images with their true and predicted labels.
+
+    Explained in "Softmax regression from scratch".
+    """
     if isinstance(net, nn.Module):
         net.eval()
     X, y = next(iter(test_iter))
@@ -152,6 +174,8 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
     Weights of linear and convolutional layers are Xavier-initialised first. Plots the
     training curves, prints ``loss …, train acc …, test acc …`` and
     ``… examples/sec on <device>``, and returns the metrics as a dict.
+
+    Explained in "Convolutional neural networks (LeNet)".
     """
 
     def init_weights(module):
