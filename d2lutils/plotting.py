@@ -8,8 +8,18 @@ classification dataset" (``show_images``) and "Softmax regression from scratch"
 import numbers
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
+
+
+def _pyplot():
+    """``matplotlib.pyplot``, imported on first use.
+
+    Importing it (and Jupyter's inline backend with it) is about a fifth of a notebook
+    kernel's start-up, and many sections never plot: they no longer pay for it.
+    """
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _in_notebook():
@@ -33,7 +43,7 @@ def use_svg_display():
 def set_figsize(figsize=(3.5, 2.5)):
     """Set the default Matplotlib figure size, in inches, and switch to SVG in Jupyter."""
     use_svg_display()
-    plt.rcParams["figure.figsize"] = figsize
+    _pyplot().rcParams["figure.figsize"] = figsize
 
 
 def set_axes(
@@ -94,7 +104,7 @@ def plot(
         legend = []
     if axes is None:
         set_figsize(figsize)
-        axes = plt.gca()
+        axes = _pyplot().gca()
     if _is_single_series(X):
         X = [X]
     if Y is None:
@@ -121,7 +131,7 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
     """
     use_svg_display()
     figsize = (num_cols * scale, num_rows * scale)
-    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    _, axes = _pyplot().subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
     axes = axes.flatten()
     for i, (ax, img) in enumerate(zip(axes, imgs)):
         ax.imshow(_to_numpy(img), cmap="gray" if _to_numpy(img).ndim == 2 else None)
@@ -162,11 +172,11 @@ class Animator:
         self.xlabel = xlabel
         use_svg_display()
         self._notebook = _in_notebook()
-        self.fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+        self.fig, axes = _pyplot().subplots(nrows, ncols, figsize=figsize, squeeze=False)
         if self._notebook:
             # add() displays the figure itself; closing it stops Jupyter's inline backend
             # from showing a second copy when the cell ends.
-            plt.close(self.fig)
+            _pyplot().close(self.fig)
         self.axes = axes.flatten()
         self._config = dict(
             xlabel=xlabel,
@@ -261,4 +271,4 @@ class Animator:
                 self._display()
         else:
             self._redraw()
-            plt.show()
+            _pyplot().show()
