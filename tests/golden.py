@@ -51,13 +51,32 @@ def _output_text(output):
     return f"[{kind}]"
 
 
+def _merged_streams(outputs):
+    """Consecutive chunks of one stream as one output: a kernel may split a print in two."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            merged[-1] = {**previous, "text": previous.get("text", "") + output.get("text", "")}
+        else:
+            merged.append(output)
+    return merged
+
+
 def checked_outputs(nb):
     """The sanitized outputs of every ``nbval-check-output`` code cell, in notebook order."""
     found = []
     for cell in nb.cells:
         if cell.cell_type == "code" and CHECK_TAG in tags(cell):
             found.append(
-                {"source": cell.source, "outputs": [_output_text(o) for o in cell.get("outputs", [])]}
+                {
+                    "source": cell.source,
+                    "outputs": [_output_text(o) for o in _merged_streams(cell.get("outputs", []))],
+                }
             )
     return found
 

@@ -84,3 +84,15 @@ def test_sanitizers_hide_addresses_and_timings_only():
         "took 9.9 sec, 12.0 examples/sec"
     )
     assert golden.sanitize("tensor([1., 2.])") != golden.sanitize("tensor([1., 3.])")
+
+
+def test_split_stream_chunks_compare_equal():
+    def nb(*texts):
+        cell = nbformat.v4.new_code_cell("print('a b')")
+        cell.metadata["tags"] = ["nbval-check-output"]
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in texts]
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells.append(cell)
+        return notebook
+
+    assert golden.checked_outputs(nb("a", " b\n")) == golden.checked_outputs(nb("a b\n"))
