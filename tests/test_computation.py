@@ -1,5 +1,6 @@
-"""Deep-learning-computation basics the book relies on: custom layers' parameter counts in
-both frameworks, and save/load round trips that reproduce a model's outputs exactly."""
+"""Deep-learning-computation basics the book relies on: the custom layers of "Custom layers"
+(run from the notebook itself) have the same parameter counts in both frameworks, and
+save/load round trips reproduce a model's outputs exactly."""
 
 import numpy as np
 import pytest
@@ -9,33 +10,35 @@ tf = pytest.importorskip("tensorflow")
 import keras  # noqa: E402
 from torch import nn  # noqa: E402
 
+from tests.nbtools import ROOT, read, top_level_bindings  # noqa: E402
 
-class MyLinear(nn.Module):
-    def __init__(self, in_units, units):
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(in_units, units))
-        self.bias = nn.Parameter(torch.randn(units))
-
-    def forward(self, X):
-        return torch.relu(X @ self.weight + self.bias)
+CUSTOM_LAYERS = ROOT / "notebooks" / "05-deep-learning-computation" / "04-custom-layer.md"
 
 
-class MyDense(keras.layers.Layer):
-    def __init__(self, units):
-        super().__init__()
-        self.units = units
+def notebook_definitions(md, *names):
+    """Run the notebook's own cells that define ``names`` (after its import cells); return them.
 
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
-        self.bias = self.add_weight(shape=(self.units,), initializer="random_normal")
+    Tests the code readers see, not a copy of it: a change to the notebook's classes is
+    tested here the next time the suite runs.
+    """
+    namespace = {}
+    cells = [c for c in read(md).cells if c.cell_type == "code"]
+    imports = [c for c in cells if c.source.lstrip().startswith(("import ", "from "))]
+    defining = [c for c in cells if top_level_bindings(c.source) & set(names)]
+    assert defining, f"{md.name} defines none of {names}"
+    for cell in imports + defining:
+        if "%pip" in cell.source:
+            continue
+        exec(compile(cell.source, f"{md.name}", "exec"), namespace)
+    return [namespace[name] for name in names]
 
-    def call(self, X):
-        return tf.nn.relu(X @ self.kernel + self.bias)
+
+MyLinear_pt, MyDense_tf = notebook_definitions(CUSTOM_LAYERS, "MyLinear_pt", "MyDense_tf")
 
 
 def test_custom_layers_have_the_same_parameter_counts():
-    net_pt = nn.Sequential(MyLinear(64, 8), MyLinear(8, 1))
-    net_tf = keras.Sequential([keras.Input((64,)), MyDense(8), MyDense(1)])
+    net_pt = nn.Sequential(MyLinear_pt(64, 8), MyLinear_pt(8, 1))
+    net_tf = keras.Sequential([keras.Input((64,)), MyDense_tf(8), MyDense_tf(1)])
     assert sum(p.numel() for p in net_pt.parameters()) == 529
     assert net_tf.count_params() == 529
     assert net_pt(torch.rand(2, 64)).shape == (2, 1) and net_tf(tf.random.uniform((2, 64))).shape == (2, 1)
