@@ -21,8 +21,12 @@ _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # training loops 2-4x on a 2-core machine; sleeping threads cost little when it is idle.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from d2lutils.checkpoint import CheckpointError  # noqa: E402
+from d2lutils.config import check_config  # noqa: E402
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
+from d2lutils.early_stopping import EarlyStopping  # noqa: E402
 from d2lutils.errors import expect_error  # noqa: E402
+from d2lutils.events import read_scalars  # noqa: E402
 from d2lutils.fashion_mnist import (  # noqa: E402
     FASHION_MNIST_LABELS,
     get_fashion_mnist_labels,
@@ -38,6 +42,7 @@ from d2lutils.plotting import (  # noqa: E402
     use_svg_display,
 )
 from d2lutils.source import show_source  # noqa: E402
+from d2lutils.submission import write_submission  # noqa: E402
 from d2lutils.timing import Accumulator, Timer  # noqa: E402
 
 __version__ = "0.1.0"
@@ -47,9 +52,12 @@ __all__ = [
     "FASHION_MNIST_LABELS",
     "Accumulator",
     "Animator",
+    "CheckpointError",
     "DataError",
     "Dataset",
+    "EarlyStopping",
     "Timer",
+    "check_config",
     "check_parameters",
     "data_dir",
     "download",
@@ -57,9 +65,11 @@ __all__ = [
     "get_fashion_mnist_labels",
     "plot",
     "read_fashion_mnist",
+    "read_scalars",
     "set_axes",
     "set_figsize",
     "show_images",
     "show_source",
     "use_svg_display",
+    "write_submission",
 ]

@@ -6,6 +6,7 @@ TensorFlow's start-up log settings (made in :mod:`d2lutils`) take effect.
 """
 
 import d2lutils  # noqa: F401  (sets TensorFlow's log environment before it is imported)
+from d2lutils.tensorflow.checkpoint import load_checkpoint, save_checkpoint
 from d2lutils.tensorflow.conv import corr2d
 from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist, synthetic_data
 from d2lutils.tensorflow.devices import num_gpus, try_all_gpus, try_gpu
@@ -35,9 +36,11 @@ __all__ = [
     "evaluate_loss",
     "linreg",
     "load_array",
+    "load_checkpoint",
     "load_data_fashion_mnist",
     "num_gpus",
     "predict_ch3",
+    "save_checkpoint",
     "sgd",
     "squared_loss",
     "synthetic_data",

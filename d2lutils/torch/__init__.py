@@ -3,6 +3,7 @@
 Mirrors :mod:`d2lutils.tensorflow` name for name. Import as ``from d2lutils import torch as d2l_pt``.
 """
 
+from d2lutils.torch.checkpoint import load_checkpoint, save_checkpoint
 from d2lutils.torch.conv import corr2d
 from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnist, synthetic_data
 from d2lutils.torch.devices import num_gpus, try_all_gpus, try_gpu
@@ -31,9 +32,11 @@ __all__ = [
     "evaluate_loss",
     "linreg",
     "load_array",
+    "load_checkpoint",
     "load_data_fashion_mnist",
     "num_gpus",
     "predict_ch3",
+    "save_checkpoint",
     "sgd",
     "squared_loss",
     "synthetic_data",
