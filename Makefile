@@ -63,6 +63,7 @@ site: venv  ## build the site without executing notebooks, warnings as errors (_
 	sed -e 's|execute_notebooks: cache|execute_notebooks: "off"|' -e 's|: book/_ext|: $(CURDIR)/book/_ext|' \
 		-e 's|"book/_static"|"$(CURDIR)/book/_static"|' _config.yml > _build/site/_config.yml
 	$(JB) --config _build/site/_config.yml --path-output _build/site
+	$(BIN)/python -m tests.site_tabs _build/site/_build/html
 
 notebook: venv  ## run one notebook, book profile: make notebook NB=notebooks/02-preliminaries/04-calculus.md
 	@test -n "$(NB)" || { echo "usage: make notebook NB=notebooks/<chapter>/<section>.md"; exit 2; }

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.cmd.build import build_main
 
+from tests import site_tabs
 from tests.nbtools import ROOT
 
 PAGE = """\
@@ -79,6 +80,20 @@ def page(tmp_path_factory):
     (src / "index.md").write_text(PAGE)
     assert build_main(["-q", "-W", "-b", "html", str(src), str(src / "_build")]) == 0
     return BeautifulSoup((src / "_build" / "index.html").read_text(), "html.parser")
+
+
+def test_site_check_counts_one_framework_tab_sets(page, tmp_path):
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "index.html").write_text(str(page))
+    assert site_tabs.main(good) == 0
+    broken = BeautifulSoup(str(page), "html.parser")
+    for label in broken.select_one("div.framework-tabs").find_all("label", recursive=False)[1:]:
+        label.decompose()  # a tab set that lost its TensorFlow tab
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "index.html").write_text(str(broken))
+    assert site_tabs.main(bad) == 1
 
 
 def _tab_texts(tab_set):
