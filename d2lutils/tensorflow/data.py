@@ -1,21 +1,38 @@
-"""TensorFlow data pipelines (explained in "Linear regression, concisely" and "The image
-classification dataset").
+"""TensorFlow data pipelines (explained in "Concise implementation of linear regression"
+and "The image classification dataset").
 
-The data stays in memory as tensors. Each epoch, the ``tf.data`` pipeline draws one random
-permutation of the example indices (a single operation), cuts it into batches and gathers
-each batch at once, instead of pushing every example through the pipeline one by one: a
-true per-example shuffle at a fraction of the cost.
+The data stays in memory as tensors, and every epoch is a fresh per-example shuffle. How,
+depends on the size, because ``tf.data`` has two costs: starting an epoch's iterator and
+moving examples through it.
+
+- Up to :data:`SMALL_DATASET` examples, the plain pipeline ``from_tensor_slices`` ->
+  ``shuffle`` -> ``batch``: it starts an epoch in about 3 ms (100 examples), where the
+  pipeline below needs about 20 ms. Sections that train small models for hundreds of
+  epochs spend most of their time starting epochs.
+- Larger sets draw one random permutation of the example indices per epoch (a single
+  operation), cut it into batches and gather each batch at once, instead of pushing every
+  example through a shuffle buffer one by one: 119 ms per Fashion-MNIST-sized epoch
+  against 287 ms (measured with 60000 x 784 floats, batch 256).
 """
 
 import tensorflow as tf
 
 from d2lutils.fashion_mnist import read_fashion_mnist
 
+#: Up to this many examples, a pipeline shuffles examples directly (cheaper to start).
+SMALL_DATASET = 8192
+
 
 def _batch_pipeline(tensors, batch_size, shuffle, transform=None):
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     n = int(tensors[0].shape[0])
+    if n <= SMALL_DATASET:
+        data = tf.data.Dataset.from_tensor_slices(tensors)
+        if shuffle:
+            data = data.shuffle(n, reshuffle_each_iteration=True)
+        data = data.batch(batch_size)
+        return data.map(transform) if transform else data
     num_batches = -(-n // batch_size)
     padding = -tf.ones(num_batches * batch_size - n, tf.int64)  # -1 marks the last batch's gap
 

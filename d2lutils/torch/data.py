@@ -1,4 +1,4 @@
-"""PyTorch data loaders (explained in "Linear regression, concisely" and "The image
+"""PyTorch data loaders (explained in "Concise implementation of linear regression" and "The image
 classification dataset").
 
 Both loaders keep the whole dataset in memory as tensors and let the ``DataLoader`` fetch
