@@ -8,7 +8,7 @@ NOTEBOOKS_MD := $(shell find notebooks -name '*.md' -not -name 'index.md' -not -
 JB := $(BIN)/jupyter-book build . -W -n --keep-going
 
 .PHONY: help venv book test lint format sync unit smoke golden site notebook bench clean
-PYTEST_PARALLEL := -n 2 --dist load
+PYTEST_PARALLEL := -n 2 --dist worksteal
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 14

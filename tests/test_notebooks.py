@@ -7,7 +7,7 @@ copies land in ``_build/smoke/``, mirroring ``notebooks/``; the notebooks run in
 temporary folder, so files they write land nowhere else. The smoke overrides come from each
 notebook's own metadata (``d2l.smoke``); this file has no per-notebook code.
 
-With ``-n 2`` (pytest-xdist, as ``make test`` runs it) two notebooks execute at once, the
+With ``-n 2 --dist worksteal`` (pytest-xdist, as ``make test`` runs it) two notebooks execute at once, the
 longest first by the times recorded in ``tests/golden/times.json``.
 """
 
