@@ -65,6 +65,10 @@ site: venv  ## build the site without executing notebooks, warnings as errors (_
 	$(JB) --config _build/site/_config.yml --path-output _build/site
 	$(BIN)/python -m tests.site_tabs _build/site/_build/html
 
+.PHONY: setup-cells
+setup-cells: venv  ## pin every setup cell's Colab install to _config.yml's repository and the package version, re-pair
+	$(BIN)/python -m tests.setup_cells
+
 notebook: venv  ## run one notebook, book profile: make notebook NB=notebooks/02-preliminaries/04-calculus.md
 	@test -n "$(NB)" || { echo "usage: make notebook NB=notebooks/<chapter>/<section>.md"; exit 2; }
 	@mkdir -p _build/run/$(dir $(NB))
