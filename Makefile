@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS_MD := $(shell find notebooks -name '*.md' -not -name 'index.md' -not -path '*/.ipynb_checkpoints/*' | sort)
 JB := $(BIN)/jupyter-book build . -W -n --keep-going
 
-.PHONY: help venv book test lint format sync unit smoke golden site notebook bench clean
+.PHONY: help venv book test browser lint format sync unit smoke golden site notebook bench clean
 PYTEST_PARALLEL := -n 2 --dist worksteal
 
 help:  ## list the targets
@@ -28,15 +28,16 @@ book: venv  ## build the site into _build/html, executing notebooks (book profil
 
 # `make test NB=notebooks/<chapter>/<section>.md`: only that notebook's checks (lint,
 # structure, smoke run with the determinism check), for the developer editing it.
-test: venv  ## every check: lint, format, unit + structure tests, smoke run + determinism check (2 workers), site build with -W
+test: venv  ## every check: lint, format, unit + structure tests, smoke run + determinism check (2 workers), site build with -W, browser test
 ifdef NB
 	$(BIN)/ruff check $(basename $(NB)).ipynb
 	D2L_NB=$(NB) $(BIN)/pytest -q tests/test_structure.py tests/test_notebooks.py
 else
 	$(MAKE) lint
 	rm -rf _build/smoke
-	$(BIN)/pytest -q $(PYTEST_PARALLEL) tests
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not browser" tests
 	$(MAKE) site
+	$(MAKE) browser
 endif
 
 lint: venv  ## ruff check (package, tests, extension, bench, notebooks) and ruff format --check
@@ -48,9 +49,14 @@ format: venv  ## ruff format the package, the tests, the extension and the bench
 
 sync: venv  ## pair every notebook .md with its .ipynb (jupytext --sync)
 	$(BIN)/jupytext --sync $(NOTEBOOKS_MD)
+	$(BIN)/python -m tests.single_framework
+
+.PHONY: single
+single: venv  ## (re)write the PyTorch-only and TensorFlow-only notebooks, notebooks/<chapter>/single/
+	$(BIN)/python -m tests.single_framework
 
 unit: venv  ## unit and structure tests only (no notebook runs)
-	$(BIN)/pytest -q tests -m "not notebooks"
+	$(BIN)/pytest -q tests -m "not notebooks and not browser"
 
 smoke: venv  ## execute every notebook once (smoke profile, determinism check); times in _build/smoke/times.json
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) tests/test_notebooks.py
@@ -64,6 +70,9 @@ site: venv  ## build the site without executing notebooks, warnings as errors (_
 		-e 's|"book/_static"|"$(CURDIR)/book/_static"|' _config.yml > _build/site/_config.yml
 	$(JB) --config _build/site/_config.yml --path-output _build/site
 	$(BIN)/python -m tests.site_tabs _build/site/_build/html
+
+browser: venv  ## the built site in headless Chromium: tabs, Both, links, notebooks, search, math (after make site)
+	$(BIN)/pytest -q -rs tests/test_browser.py
 
 .PHONY: setup-cells
 setup-cells: venv  ## pin every setup cell's Colab install to _config.yml's repository and the package version, re-pair

@@ -131,4 +131,5 @@ def setup(app):
     MditRenderMixin.render_nb_cell_markdown = render_nb_cell_markdown
     app.connect("doctree-read", wrap_framework_cells)
     app.add_css_file("framework_tabs.css")
+    app.add_js_file("framework_tabs.js")
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}
