@@ -95,17 +95,37 @@ def has_parameters_cell(nb):
     return any(c.cell_type == "code" and "parameters" in tags(c) for c in nb.cells)
 
 
+#: The front matter of a minimal MyST notebook, for tests that build a page from text.
+MYST_FRONT_MATTER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+def parse_cell(source):
+    """The AST of a code cell's source, IPython magics and shell lines replaced by ``pass``."""
+    lines = [
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
+    return ast.parse("\n".join(lines))
+
+
 def top_level_bindings(source):
     """Names bound at the top level of a cell (assignments, defs, classes, imports).
 
     Loop targets and names starting with '_' are left out: they are scratch names.
     IPython magics become ``pass`` before parsing.
     """
-    lines = [
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    ]
-    tree = ast.parse("\n".join(lines))
+    tree = parse_cell(source)
     names = set()
 
     def add_target(target):

@@ -9,7 +9,7 @@ import pytest
 import d2lutils
 from d2lutils import tensorflow as d2l_tf
 from d2lutils import torch as d2l_pt
-from tests.nbtools import ROOT, notebook_sources, read
+from tests.nbtools import ROOT, notebook_sources, parse_cell, read
 
 #: Names that exist in one framework half only, with the reason.
 ONE_FRAMEWORK_ONLY = {
@@ -81,11 +81,7 @@ def test_every_public_name_names_its_section():
 
 
 def _defined_names(source):
-    lines = [
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    ]
-    tree = ast.parse("\n".join(lines))
+    tree = parse_cell(source)
     return {
         node.name
         for node in tree.body

@@ -7,20 +7,11 @@ from bs4 import BeautifulSoup
 from sphinx.cmd.build import build_main
 
 from tests import site_tabs
-from tests.nbtools import ROOT
+from tests.nbtools import MYST_FRONT_MATTER, ROOT
 
-PAGE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+PAGE = (
+    MYST_FRONT_MATTER
+    + """
 # A page
 
 Shared opening.
@@ -63,6 +54,7 @@ y_pt = 2
 y_tf = 2
 ```
 """
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,31 +9,23 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.cmd.build import build_main
 
-from tests.nbtools import ROOT
+from tests.nbtools import MYST_FRONT_MATTER, ROOT
 
 EXT = ROOT / "book" / "_ext"
 _spec = importlib.util.spec_from_file_location("page_versions_under_test", EXT / "page_versions.py")
 page_versions = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(page_versions)
 
-NOTEBOOK = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+NOTEBOOK = (
+    MYST_FRONT_MATTER
+    + """
 # A notebook
 
 ```{code-cell} ipython3
 x = 1
 ```
 """
+)
 
 PLAIN = """\
 # A plain page

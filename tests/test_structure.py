@@ -15,6 +15,7 @@ from tests.nbtools import (
     ROOT,
     framework_of,
     framework_only_reason,
+    parse_cell,
     read,
     selected_sources,
     smoke_parameters,
@@ -207,12 +208,8 @@ def test_framework_markdown_has_no_heading(md):
 
 def unchecked_error_demos(source):
     """Line numbers of ``try`` blocks whose ``else`` does not raise (the error could vanish unseen)."""
-    lines = [
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    ]
     found = []
-    for node in ast.walk(ast.parse("\n".join(lines))):
+    for node in ast.walk(parse_cell(source)):
         if isinstance(node, ast.Try) and node.handlers:
             raises = any(isinstance(n, ast.Raise) for stmt in node.orelse for n in ast.walk(stmt))
             if not raises:
