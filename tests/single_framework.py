@@ -29,7 +29,7 @@ from pathlib import Path
 import jupytext
 from nbformat.v4 import new_markdown_cell
 
-from tests.nbtools import FRAMEWORKS, NOTEBOOK_DIR, ROOT, framework_of, notebook_sources, tags
+from tests.nbtools import FRAMEWORKS, NOTEBOOK_DIR, ROOT, framework_of, notebook_sources, parse_cell, tags
 
 #: chapters whose notebooks get no single-framework versions (see the module docstring)
 EXCLUDED_CHAPTERS = ("00-concordance",)
@@ -64,13 +64,7 @@ def single_path(md, framework):
     return md.parent / SINGLE_DIR / f"{md.stem}-{framework}.ipynb"
 
 
-def parse(source):
-    """The AST of a cell's source, IPython magics and shell lines replaced by ``pass``."""
-    lines = [
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    ]
-    return ast.parse("\n".join(lines))
+parse = parse_cell  # the AST of a cell's source, IPython magics and shell lines as ``pass``
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -255,6 +249,13 @@ def build(md, framework):
         cell = copy.deepcopy(cell)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        # One framework throughout (``d2l.framework``): its cells are plain cells here, so
+        # nothing groups them into one-framework tab sets.
+        kept_tags = [t for t in tags(cell) if t not in FRAMEWORKS]
+        if kept_tags:
+            cell.metadata["tags"] = kept_tags
+        else:
+            cell.metadata.pop("tags", None)
         cells.append(cell)
         if n == 0 and cell.cell_type == "markdown":  # after the title and the opening
             cells.append(new_markdown_cell(_note(md, framework)))

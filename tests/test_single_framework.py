@@ -7,7 +7,7 @@ import textwrap
 import nbformat
 import pytest
 
-from tests.nbtools import FRAMEWORKS, NOTEBOOK_DIR, ROOT, execute, read, smoke_parameters, tags
+from tests.nbtools import FRAMEWORKS, NOTEBOOK_DIR, ROOT, execute, read, smoke_parameters, tab_sets, tags
 from tests.single_framework import (
     EXCLUDED_CHAPTERS,
     FRAMEWORK_MODULES,
@@ -55,6 +55,7 @@ def test_version_is_output_free_and_one_framework(md, framework):
     assert "jupytext" not in nb.metadata, "a single-framework notebook is paired with nothing"
     other = next(fw for fw in FRAMEWORKS if fw != framework)
     assert not [i for i, c in enumerate(nb.cells) if other in tags(c)], f"{other} cells left in"
+    assert not tab_sets(nb), "framework tags left in: the cells would group into one-framework tab sets"
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not dirty, f"cells {dirty} carry outputs"
     foreign = {i: foreign_uses(c.source, framework) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
