@@ -179,8 +179,11 @@ KERNEL_THREADS = {
 
 @contextlib.contextmanager
 def _kernel_environment():
-    saved = {name: os.environ.get(name) for name in KERNEL_THREADS}
+    # Under pytest, ipykernel stops copying what C code writes to fd 2 into the notebook
+    # (it checks PYTEST_CURRENT_TEST); the kernel must show what a reader's kernel shows.
+    saved = {name: os.environ.get(name) for name in (*KERNEL_THREADS, "PYTEST_CURRENT_TEST")}
     os.environ.update(KERNEL_THREADS)
+    os.environ.pop("PYTEST_CURRENT_TEST", None)
     try:
         yield
     finally:

@@ -31,6 +31,10 @@ from tests.nbtools import (
 SOURCES = selected_sources()
 IDS = [str(p.relative_to(NOTEBOOK_DIR).with_suffix("")) for p in SOURCES]
 
+#: Start-up chatter that must never reach a notebook's output (TensorFlow's C++ notices,
+#: filtered by d2lutils.quiet_import; a test fails if the filter stops working).
+NOISE = ("oneDNN custom operations", "absl::InitializeLog", "I0000 ")
+
 #: A smoke run does seconds of work; above this many seconds of cell execution it fails.
 SMOKE_LIMIT = float(os.environ.get("D2L_SMOKE_LIMIT", "30"))
 
@@ -55,6 +59,14 @@ def test_smoke(md, tmp_path, record_property):
     seconds = execution_seconds(executed)
     record_property("smoke_seconds", round(seconds, 1))
     record_property("smoke_wall_seconds", round(wall, 1))
+    noisy = [
+        f"cell {i}: {line.strip()[:120]}"
+        for i, cell in enumerate(executed.cells)
+        for out in cell.get("outputs", [])
+        for line in str(out.get("text", "")).splitlines()
+        if any(n in line for n in NOISE)
+    ]
+    assert not noisy, f"{relative}: start-up chatter in the outputs:\n" + "\n".join(noisy)
     expected = golden.golden_path(relative)
     if golden.updating():
         golden.write_golden(expected, executed)
