@@ -28,6 +28,10 @@ from d2lutils import quiet_import as _quiet_import  # noqa: E402
 
 _quiet_import.install()
 
+from d2lutils import attention as _attention  # noqa: E402
+from d2lutils import nmt as _nmt  # noqa: E402
+from d2lutils import text as _text  # noqa: E402
+from d2lutils.attention import *  # noqa: E402, F403 (its __all__; see below)
 from d2lutils.checkpoint import CheckpointError  # noqa: E402
 from d2lutils.config import check_config  # noqa: E402
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
@@ -39,6 +43,7 @@ from d2lutils.fashion_mnist import (  # noqa: E402
     get_fashion_mnist_labels,
     read_fashion_mnist,
 )
+from d2lutils.nmt import *  # noqa: E402, F403
 from d2lutils.params import check_parameters  # noqa: E402
 from d2lutils.plotting import (  # noqa: E402
     Animator,
@@ -50,6 +55,7 @@ from d2lutils.plotting import (  # noqa: E402
 )
 from d2lutils.source import show_source  # noqa: E402
 from d2lutils.submission import write_submission  # noqa: E402
+from d2lutils.text import *  # noqa: E402, F403
 from d2lutils.timing import Accumulator, Timer  # noqa: E402
 
 __version__ = "0.1.0"
@@ -80,3 +86,5 @@ __all__ = [
     "use_svg_display",
     "write_submission",
 ]
+# The chapters' modules each list their public names in their own __all__.
+__all__ += _text.__all__ + _nmt.__all__ + _attention.__all__

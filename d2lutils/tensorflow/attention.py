@@ -1,0 +1,3 @@
+"""attention helpers (being written)."""
+
+__all__ = []

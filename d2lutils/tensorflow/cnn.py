@@ -1,0 +1,3 @@
+"""cnn helpers (being written)."""
+
+__all__ = []

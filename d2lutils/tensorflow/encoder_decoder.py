@@ -1,0 +1,3 @@
+"""encoder_decoder helpers (being written)."""
+
+__all__ = []

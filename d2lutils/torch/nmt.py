@@ -1,0 +1,3 @@
+"""nmt helpers (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""rnn helpers (being written)."""
+
+__all__ = []

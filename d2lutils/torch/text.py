@@ -1,0 +1,3 @@
+"""text helpers (being written)."""
+
+__all__ = []
