@@ -7,6 +7,10 @@
 - ``lenet``: one epoch of ``train_ch6`` on the sigmoid LeNet of "Convolutional neural networks
   (LeNet)", lr 0.9, batch 256, on the CPU; the time covers the whole call (training,
   evaluation on the test set, plotting), the same for both packages.
+- ``resnet``: one epoch of ``train_ch6`` on the book profile's scaled ResNet-18 of "Residual
+  networks (ResNet)" (channels 64/128/256/512 divided by ``RESNET_WIDTH_DIVISOR``, images resized to
+  ``RESNET_RESIZE``, the first ``RESNET_NUM_TRAIN`` training examples), the model built here
+  identically for both packages; the time covers the whole call, as for ``lenet``.
 All report examples per second (training examples / wall time).
 """
 
@@ -14,7 +18,11 @@ import os
 import time
 
 BATCH_SIZE = 256
-TASKS = ("read", "softmax", "lenet")
+TASKS = ("read", "softmax", "lenet", "resnet")
+RESNET_WIDTH_DIVISOR = 4  # 16/32/64/128 channels
+RESNET_RESIZE = 32
+RESNET_NUM_TRAIN = 20000
+RESNET_LR = 0.05
 _FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -127,6 +135,75 @@ def _lenet(framework):
     return net_fn
 
 
+def _resnet(framework):
+    """ResNet-18 (two residual blocks per stage) at 1/RESNET_WIDTH_DIVISOR width, 10 classes."""
+    widths = [c // RESNET_WIDTH_DIVISOR for c in (64, 128, 256, 512)]
+    if framework == "torch":
+        import torch
+        from torch import nn
+        from torch.nn import functional as F
+
+        torch.manual_seed(0)
+
+        class Residual(nn.Module):
+            def __init__(self, cin, cout, strides):
+                super().__init__()
+                self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, stride=strides)
+                self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+                self.conv3 = nn.Conv2d(cin, cout, 1, stride=strides) if strides != 1 or cin != cout else None
+                self.bn1, self.bn2 = nn.BatchNorm2d(cout), nn.BatchNorm2d(cout)
+
+            def forward(self, X):
+                Y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(X)))))
+                return F.relu(Y + (self.conv3(X) if self.conv3 is not None else X))
+
+        layers = [nn.Conv2d(1, widths[0], 7, stride=2, padding=3), nn.BatchNorm2d(widths[0]), nn.ReLU()]
+        layers.append(nn.MaxPool2d(3, stride=2, padding=1))
+        cin = widths[0]
+        for i, cout in enumerate(widths):
+            layers += [Residual(cin, cout, 1 if i == 0 else 2), Residual(cout, cout, 1)]
+            cin = cout
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 10)]
+        return nn.Sequential(*layers)
+    import keras
+
+    keras.utils.set_random_seed(0)
+    L = keras.layers
+
+    class Residual(keras.layers.Layer):
+        def __init__(self, cout, strides, project):
+            super().__init__()
+            self.conv1 = L.Conv2D(cout, 3, padding="same", strides=strides)
+            self.conv2 = L.Conv2D(cout, 3, padding="same")
+            self.conv3 = L.Conv2D(cout, 1, strides=strides) if project else None
+            self.bn1, self.bn2 = L.BatchNormalization(), L.BatchNormalization()
+
+        def call(self, X, training=None):
+            Y = keras.activations.relu(self.bn1(self.conv1(X), training=training))
+            Y = self.bn2(self.conv2(Y), training=training)
+            return keras.activations.relu(Y + (self.conv3(X) if self.conv3 is not None else X))
+
+    def net_fn():
+        blocks = [L.Conv2D(widths[0], 7, strides=2, padding="same"), L.BatchNormalization(), L.ReLU()]
+        blocks.append(L.MaxPool2D(3, strides=2, padding="same"))
+        for i, cout in enumerate(widths):
+            blocks += [Residual(cout, 1 if i == 0 else 2, i != 0), Residual(cout, 1, False)]
+        blocks += [L.GlobalAveragePooling2D(), L.Dense(10)]
+        return keras.Sequential(blocks)
+
+    return net_fn
+
+
+def _subset(train_iter, framework, n):
+    """The first ``n`` examples' batches of ``train_iter`` (both packages' loaders)."""
+    if framework == "torch":
+        import itertools
+
+        batches = list(itertools.islice(iter(train_iter), n // BATCH_SIZE))
+        return batches
+    return train_iter.take(n // BATCH_SIZE)
+
+
 def measure(task, package, framework):
     """Run one task; return {'examples_per_sec': …, 'seconds': …, …}."""
     lib = _loaders(package, framework)
@@ -156,4 +233,13 @@ def measure(task, package, framework):
         lib.train_ch6(_lenet(framework), train_iter, test_iter, 1, 0.9, lib.try_gpu())
         seconds = time.perf_counter() - start
         return {"examples_per_sec": 60000 / seconds, "seconds": seconds}
+    if task == "resnet":
+        train_iter, test_iter = lib.load_data_fashion_mnist(BATCH_SIZE, resize=RESNET_RESIZE)
+        train = _subset(train_iter, framework, RESNET_NUM_TRAIN)
+        test = _subset(test_iter, framework, 2560)
+        start = time.perf_counter()
+        lib.train_ch6(_resnet(framework), train, test, 1, RESNET_LR, lib.try_gpu())
+        seconds = time.perf_counter() - start
+        n = RESNET_NUM_TRAIN // BATCH_SIZE * BATCH_SIZE
+        return {"examples_per_sec": n / seconds, "seconds": seconds}
     raise ValueError(f"unknown task {task!r}; known: {TASKS}")
