@@ -29,9 +29,12 @@ from d2lutils import quiet_import as _quiet_import  # noqa: E402
 _quiet_import.install()
 
 from d2lutils import attention as _attention  # noqa: E402
+from d2lutils import benchmark as _benchmark  # noqa: E402
+from d2lutils import launch as _launch  # noqa: E402
 from d2lutils import nmt as _nmt  # noqa: E402
 from d2lutils import text as _text  # noqa: E402
 from d2lutils.attention import *  # noqa: E402, F403 (its __all__; see below)
+from d2lutils.benchmark import *  # noqa: E402, F403
 from d2lutils.checkpoint import CheckpointError  # noqa: E402
 from d2lutils.config import check_config  # noqa: E402
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
@@ -43,6 +46,7 @@ from d2lutils.fashion_mnist import (  # noqa: E402
     get_fashion_mnist_labels,
     read_fashion_mnist,
 )
+from d2lutils.launch import *  # noqa: E402, F403
 from d2lutils.nmt import *  # noqa: E402, F403
 from d2lutils.params import check_parameters  # noqa: E402
 from d2lutils.plotting import (  # noqa: E402
@@ -87,4 +91,4 @@ __all__ = [
     "write_submission",
 ]
 # The chapters' modules each list their public names in their own __all__.
-__all__ += _text.__all__ + _nmt.__all__ + _attention.__all__
+__all__ += _text.__all__ + _nmt.__all__ + _attention.__all__ + _benchmark.__all__ + _launch.__all__

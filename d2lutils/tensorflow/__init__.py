@@ -10,6 +10,7 @@ from d2lutils.tensorflow import attention as _attention
 from d2lutils.tensorflow import cnn as _cnn
 from d2lutils.tensorflow import encoder_decoder as _encoder_decoder
 from d2lutils.tensorflow import nmt as _nmt
+from d2lutils.tensorflow import parallel as _parallel
 from d2lutils.tensorflow import rnn as _rnn
 from d2lutils.tensorflow import text as _text
 from d2lutils.tensorflow.attention import *  # noqa: F403 (its __all__; see below)
@@ -20,6 +21,7 @@ from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist, synthe
 from d2lutils.tensorflow.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.tensorflow.encoder_decoder import *  # noqa: F403
 from d2lutils.tensorflow.nmt import *  # noqa: F403
+from d2lutils.tensorflow.parallel import *  # noqa: F403
 from d2lutils.tensorflow.rnn import *  # noqa: F403 (its __all__; see below)
 from d2lutils.tensorflow.text import *  # noqa: F403 (its __all__; see below)
 from d2lutils.tensorflow.training import (
@@ -64,5 +66,11 @@ __all__ = [
 ]
 # The chapters' modules each list their public names in their own __all__.
 __all__ += (
-    _cnn.__all__ + _text.__all__ + _rnn.__all__ + _nmt.__all__ + _encoder_decoder.__all__ + _attention.__all__
+    _cnn.__all__
+    + _text.__all__
+    + _rnn.__all__
+    + _nmt.__all__
+    + _encoder_decoder.__all__
+    + _attention.__all__
+    + _parallel.__all__
 )

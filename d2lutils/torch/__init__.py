@@ -7,6 +7,7 @@ from d2lutils.torch import attention as _attention
 from d2lutils.torch import cnn as _cnn
 from d2lutils.torch import encoder_decoder as _encoder_decoder
 from d2lutils.torch import nmt as _nmt
+from d2lutils.torch import parallel as _parallel
 from d2lutils.torch import rnn as _rnn
 from d2lutils.torch import text as _text
 from d2lutils.torch.attention import *  # noqa: F403 (its __all__; see below)
@@ -17,6 +18,7 @@ from d2lutils.torch.data import FashionMNIST, load_array, load_data_fashion_mnis
 from d2lutils.torch.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.torch.encoder_decoder import *  # noqa: F403
 from d2lutils.torch.nmt import *  # noqa: F403
+from d2lutils.torch.parallel import *  # noqa: F403
 from d2lutils.torch.rnn import *  # noqa: F403 (its __all__; see below)
 from d2lutils.torch.text import *  # noqa: F403 (its __all__; see below)
 from d2lutils.torch.training import (
@@ -60,5 +62,11 @@ __all__ = [
 ]
 # The chapters' modules each list their public names in their own __all__.
 __all__ += (
-    _cnn.__all__ + _text.__all__ + _rnn.__all__ + _nmt.__all__ + _encoder_decoder.__all__ + _attention.__all__
+    _cnn.__all__
+    + _text.__all__
+    + _rnn.__all__
+    + _nmt.__all__
+    + _encoder_decoder.__all__
+    + _attention.__all__
+    + _parallel.__all__
 )

@@ -1,0 +1,3 @@
+"""benchmark helpers (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""launch helpers (being written)."""
+
+__all__ = []

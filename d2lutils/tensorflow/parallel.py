@@ -1,0 +1,3 @@
+"""parallel helpers (being written)."""
+
+__all__ = []
