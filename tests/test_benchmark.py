@@ -1,0 +1,61 @@
+"""d2lutils.Benchmark: times its block, prints the d2l line, keeps .seconds."""
+
+import re
+import time
+
+import pytest
+
+import d2lutils as d2l
+from d2lutils.benchmark import Benchmark
+
+
+def test_exported_at_the_top_level():
+    assert d2l.Benchmark is Benchmark
+    assert "Benchmark" in d2l.__all__
+
+
+def test_times_the_block_and_prints_the_line(capsys):
+    with Benchmark("sleeping") as bench:
+        time.sleep(0.02)
+    out = capsys.readouterr().out
+    assert re.fullmatch(r"sleeping: \d+\.\d{4} sec\n", out)
+    assert 0.02 <= bench.seconds < 1.0
+    assert f"{bench.seconds:.4f}" in out
+
+
+def test_default_description(capsys):
+    with Benchmark():
+        pass
+    assert capsys.readouterr().out.startswith("Done: ")
+
+
+def test_seconds_is_none_until_the_block_ends():
+    bench = Benchmark("x")
+    assert bench.seconds is None and "running" in repr(bench)
+    with bench:
+        assert bench.seconds is None
+    assert bench.seconds is not None and "sec" in repr(bench)
+
+
+def test_reusable(capsys):
+    bench = Benchmark("twice")
+    with bench:
+        time.sleep(0.01)
+    first = bench.seconds
+    with bench:
+        pass
+    assert bench.seconds < first
+    assert capsys.readouterr().out.count("twice: ") == 2
+
+
+def test_error_propagates_and_prints_nothing(capsys):
+    with pytest.raises(ZeroDivisionError):
+        with Benchmark("failing") as bench:
+            1 / 0  # noqa: B018
+    assert capsys.readouterr().out == ""
+    assert bench.seconds is not None
+
+
+def test_description_must_be_a_string():
+    with pytest.raises(TypeError, match="description must be a str"):
+        Benchmark(3)
