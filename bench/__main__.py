@@ -34,6 +34,9 @@ def run_one(task, package, framework, workdir, env):
 
 
 def main(tasks):
+    shared = ROOT.parent / "shared" / "data"
+    if "D2L_DATA_DIR" not in os.environ and shared.is_dir():  # offline copy beside the repo, as in CI
+        os.environ["D2L_DATA_DIR"] = str(shared)
     results = []
     with tempfile.TemporaryDirectory(prefix="d2lbench-") as tmp:
         workdir, env = prepare_peer_data(Path(tmp))

@@ -11,14 +11,26 @@
   networks (ResNet)" (channels 64/128/256/512 divided by ``RESNET_WIDTH_DIVISOR``, images resized to
   ``RESNET_RESIZE``, the first ``RESNET_NUM_TRAIN`` training examples), the model built here
   identically for both packages; the time covers the whole call, as for ``lenet``.
-All report examples per second (training examples / wall time).
+- ``rnn`` and ``gru``: ``train_ch8`` of a concise character-level language model (one
+  ``nn.RNN``/``nn.GRU`` or Keras ``SimpleRNN``/``GRU`` layer of ``RNN_HIDDENS`` units and a dense
+  output) on The Time Machine (first 10,000 characters, batch 32, 35 steps, sequential
+  minibatches, SGD lr 1, clipping at 1), ``RNN_EPOCHS`` epochs; the time covers the whole call.
+  d2l 0.17.6's TensorFlow ``RNNModel`` needs Keras 2 (``time_major``), so its trainer gets a
+  model of the same layers with the interface it calls (``net(X, state)``, ``begin_state``),
+  and its ``predict_ch8`` is given one fix: ``int()`` of a one-element array, which NumPy 2
+  refuses, becomes ``int(...[0])`` (the rest of its code runs as published).
+  These report tokens per second.
+The other tasks report examples per second (training examples / wall time).
 """
 
 import os
 import time
 
 BATCH_SIZE = 256
-TASKS = ("read", "softmax", "lenet", "resnet")
+TASKS = ("read", "softmax", "lenet", "resnet", "rnn", "gru")
+RNN_HIDDENS = 256
+RNN_EPOCHS = 20
+RNN_BATCH, RNN_STEPS = 32, 35
 RESNET_WIDTH_DIVISOR = 4  # 16/32/64/128 channels
 RESNET_RESIZE = 32
 RESNET_NUM_TRAIN = 20000
@@ -53,6 +65,8 @@ def prepare_peer_data(tmp):
         folder.mkdir(parents=True)
         for name, source in zip(_FILES, sources):
             (folder / name).symlink_to(source)
+    text = d2l.download("time_machine")  # d2l 0.17.6 looks for ../data/timemachine.txt
+    (tmp / "data" / "timemachine.txt").symlink_to(text)
     workdir = tmp / "work"
     workdir.mkdir()
     env = dict(os.environ, KERAS_HOME=str(tmp / "keras"), D2L_DATA_DIR=str(d2l.data_dir()))
@@ -194,6 +208,82 @@ def _resnet(framework):
     return net_fn
 
 
+def _peer_tf_rnn(layer, vocab_size):
+    """The same layers behind the interface d2l 0.17.6's TensorFlow ``train_ch8`` calls."""
+    import keras
+    import tensorflow as tf
+
+    class PeerRNNModel(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.dense, self.vocab_size = layer, keras.layers.Dense(vocab_size), vocab_size
+
+        def call(self, inputs, state):
+            Y, *state = self.rnn(tf.one_hot(inputs, self.vocab_size), initial_state=state)
+            Y = tf.transpose(Y, (1, 0, 2))  # time-major outputs, as the peer's loss expects
+            return self.dense(tf.reshape(Y, (-1, Y.shape[-1]))), state
+
+        def begin_state(self, batch_size, dtype=tf.float32):
+            return [tf.zeros((batch_size, RNN_HIDDENS), dtype)]
+
+    return PeerRNNModel()
+
+
+def _patch_peer_tf_predict(lib):
+    """d2l 0.17.6's TensorFlow predict_ch8, with int() of a 1-element array fixed for NumPy 2."""
+    import tensorflow as tf
+
+    def predict_ch8(prefix, num_preds, net, vocab):
+        state = net.begin_state(batch_size=1, dtype=tf.float32)
+        outputs = [vocab[prefix[0]]]
+
+        def get_input():
+            return tf.reshape(tf.constant([outputs[-1]]), (1, 1)).numpy()
+
+        for y in prefix[1:]:
+            _, state = net(get_input(), state)
+            outputs.append(vocab[y])
+        for _ in range(num_preds):
+            y, state = net(get_input(), state)
+            outputs.append(int(y.numpy().argmax(axis=1).reshape(1)[0]))
+        return "".join([vocab.idx_to_token[i] for i in outputs])
+
+    lib.predict_ch8 = predict_ch8
+
+
+def _rnn_task(task, package, framework, lib):
+    if framework == "torch":
+        import torch
+        from torch import nn
+
+        torch.manual_seed(0)
+    else:
+        import keras
+
+        keras.utils.set_random_seed(0)
+    train_iter, vocab = lib.load_data_time_machine(RNN_BATCH, RNN_STEPS)
+    if framework == "torch":
+        layer = (nn.RNN if task == "rnn" else nn.GRU)(len(vocab), RNN_HIDDENS)
+        net = lib.RNNModel(layer, vocab_size=len(vocab))
+        args = (net, train_iter, vocab, 1.0, RNN_EPOCHS, lib.try_gpu())
+    else:
+        kind = keras.layers.SimpleRNN if task == "rnn" else keras.layers.GRU
+        layer = kind(RNN_HIDDENS, return_sequences=True, return_state=True)
+        if package == "d2lutils":
+            args = (lib.RNNModel(layer, len(vocab)), train_iter, vocab, 1.0, RNN_EPOCHS, lib.try_gpu())
+        else:  # d2l 0.17.6: train_ch8(net, train_iter, vocab, lr, num_epochs, strategy)
+            import tensorflow as tf
+
+            strategy = tf.distribute.OneDeviceStrategy("/CPU:0")
+            _patch_peer_tf_predict(lib)
+            args = (_peer_tf_rnn(layer, len(vocab)), train_iter, vocab, 1.0, RNN_EPOCHS, strategy)
+    start = time.perf_counter()
+    lib.train_ch8(*args)
+    seconds = time.perf_counter() - start
+    tokens = RNN_EPOCHS * len(list(iter(train_iter))) * RNN_BATCH * RNN_STEPS
+    return {"examples_per_sec": tokens / seconds, "seconds": seconds, "unit": "tokens"}
+
+
 def _subset(train_iter, framework, n):
     """The first ``n`` examples' batches of ``train_iter`` (both packages' loaders)."""
     if framework == "torch":
@@ -207,6 +297,8 @@ def _subset(train_iter, framework, n):
 def measure(task, package, framework):
     """Run one task; return {'examples_per_sec': …, 'seconds': …, …}."""
     lib = _loaders(package, framework)
+    if task in ("rnn", "gru"):
+        return _rnn_task(task, package, framework, lib)
     train_iter, _ = lib.load_data_fashion_mnist(BATCH_SIZE)
     for i, _batch in enumerate(train_iter):  # warm-up: workers, pipelines, first trace
         if i == 10:
