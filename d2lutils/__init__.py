@@ -14,7 +14,10 @@ import os as _os
 # TensorFlow reads these once, when it is first imported. Setting them here (only if the
 # reader has not set them) keeps TensorFlow's C++ start-up chatter out of every notebook
 # output. Importing d2lutils before tensorflow is therefore part of every setup cell.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Level 3 keeps C++ messages below FATAL out: with oneDNN on, TensorFlow logs an ERROR line
+# ("oneDNN supports DT_INT32 only on platforms with AVX-512 ...") for int32 transposes even on
+# AVX-512 machines, then runs them correctly; real failures still raise Python exceptions.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # oneDNN's CPU kernels: 2-3x faster convolutions, 1.6x faster GRUs on this book's CPU. Their
 # start-up notice (written from C++, under no log level) is filtered out of the next
 # `import tensorflow` by d2lutils.quiet_import; set TF_ENABLE_ONEDNN_OPTS=0 for plain kernels.

@@ -33,7 +33,7 @@ IDS = [str(p.relative_to(NOTEBOOK_DIR).with_suffix("")) for p in SOURCES]
 
 #: Start-up chatter that must never reach a notebook's output (TensorFlow's C++ notices,
 #: filtered by d2lutils.quiet_import; a test fails if the filter stops working).
-NOISE = ("oneDNN custom operations", "absl::InitializeLog", "I0000 ")
+NOISE = ("oneDNN custom operations", "oneDNN supports", "absl::InitializeLog", "I0000 ", "W0000 ", "E0000 ")
 
 #: A smoke run does seconds of work; above this many seconds of cell execution it fails.
 SMOKE_LIMIT = float(os.environ.get("D2L_SMOKE_LIMIT", "30"))
