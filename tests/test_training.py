@@ -140,6 +140,34 @@ def test_train_ch6_learns_and_reports_speed_and_device(capsys):
     assert d2l_tf.evaluate_accuracy_gpu(result_tf["net"], data_tf) == pytest.approx(result_tf["test_acc"])
 
 
+def test_train_ch6_momentum_is_sgd_momentum_and_is_checked():
+    """With momentum the second step also moves along the first step's velocity; bad values are refused."""
+    X = np.random.default_rng(0).normal(size=(8, 1, 4, 4)).astype(np.float32)
+    y = np.arange(8) % 2
+    data_pt = [(torch.tensor(X), torch.tensor(y))]
+    data_tf = d2l_tf.load_array((X.transpose(0, 2, 3, 1), y.astype(np.int32)), 8, is_train=False)
+    weights = {}
+    for momentum in (0.0, 0.9):
+        torch.manual_seed(0)
+        net_pt = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+        d2l_pt.train_ch6(net_pt, data_pt, data_pt, 2, 0.1, "cpu", momentum=momentum)
+        weights[momentum] = net_pt[1].weight.detach().numpy().copy()
+    assert not np.allclose(weights[0.0], weights[0.9])  # the second step used the velocity
+    for bad in (1.0, -0.1, "0.9"):
+        with pytest.raises(ValueError, match="momentum"):
+            d2l_pt.train_ch6(net_pt, data_pt, data_pt, 1, 0.1, "cpu", momentum=bad)
+        with pytest.raises(ValueError, match="momentum"):
+            d2l_tf.train_ch6(
+                lambda: keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(2)]),
+                data_tf,
+                data_tf,
+                1,
+                0.1,
+                d2l_tf.try_gpu(),
+                momentum=bad,
+            )
+
+
 def test_synthetic_data_follows_the_true_parameters():
     torch.manual_seed(0)
     tf.random.set_seed(0)

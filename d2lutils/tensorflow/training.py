@@ -248,8 +248,12 @@ def evaluate_accuracy_gpu(net, data_iter, device=None):
         return _accuracy_with(_predictor(net), data_iter)
 
 
-def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
     """Train a classifier on ``device`` with SGD and cross-entropy (explained in "LeNet").
+
+    ``momentum`` (default 0: the reference book's plain SGD) is SGD's momentum, which the
+    scaled networks of "Modern convolutional neural networks" use to learn in a few epochs
+    (explained in "Network in network (NiN)").
 
     ``net`` is a Keras model or a function returning one; a function is called inside
     ``tf.device(device)`` so the weights are created there (Keras initialises Dense and
@@ -264,7 +268,9 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
             net = net()
         _build(net, train_iter)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        step = _train_step(net, loss, keras.optimizers.SGD(learning_rate=lr))
+        if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+        step = _train_step(net, loss, keras.optimizers.SGD(learning_rate=lr, momentum=momentum))
         predict = _predictor(net)
         animator = epoch_animator(num_epochs)
         timer = Timer()

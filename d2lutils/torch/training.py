@@ -168,9 +168,12 @@ def evaluate_accuracy_gpu(net, data_iter, device=None):
     return metric[0] / metric[1]
 
 
-def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
     """Train a classifier on ``device`` with SGD and cross-entropy (explained in "LeNet").
 
+    ``momentum`` (default 0: the reference book's plain SGD) is SGD's momentum, which the
+    scaled networks of "Modern convolutional neural networks" use to learn in a few epochs
+    (explained in "Network in network (NiN)").
     Weights of linear and convolutional layers are Xavier-initialised first. Plots the
     training curves, prints ``loss …, train acc …, test acc …`` and
     ``… examples/sec on <device>``, and returns the metrics as a dict.
@@ -184,7 +187,9 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
 
     net.apply(init_weights)
     net.to(device)
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
     loss = nn.CrossEntropyLoss()
     animator = epoch_animator(num_epochs)
     timer, num_batches = Timer(), len(train_iter)
