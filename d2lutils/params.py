@@ -27,3 +27,23 @@ def check_parameters(**expected):
             raise TypeError(
                 f"parameter {name!r} must be {kind.__name__}, got {type(value).__name__} {value!r}"
             )
+
+
+def check_positive_int(name, value):
+    """Return ``value`` as an int, or raise naming ``name``: TypeError unless it is an integer
+    (``True`` is not), ValueError unless it is at least 1. Used by the package's helpers."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_positive_number(name, value):
+    """Return ``value``, or raise naming ``name``: TypeError unless it is a real number,
+    ValueError unless it is greater than 0. Used by the package's helpers."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value

@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from d2lutils.data import download
+from d2lutils.params import check_positive_int as _check_positive_int
 
 __all__ = [
     "SeqDataLoader",
@@ -25,14 +26,6 @@ __all__ = [
     "seq_data_iter_sequential",
     "tokenize",
 ]
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def read_time_machine():

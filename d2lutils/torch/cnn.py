@@ -3,15 +3,9 @@
 from torch import nn
 from torch.nn import functional as F
 
+from d2lutils.params import check_positive_int as _check_positive_int
+
 __all__ = ["Residual", "resnet18"]
-
-
-def _check_positive_int(name, value):
-    """Raise TypeError / ValueError naming ``name`` unless ``value`` is a positive int."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
 class Residual(nn.Module):

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from d2lutils.params import check_positive_int as _check_positive_int
+from d2lutils.params import check_positive_number as _check_positive_number
 from d2lutils.plotting import Animator
 from d2lutils.timing import Accumulator, Timer
 
@@ -19,16 +21,6 @@ __all__ = ["RNNModel", "RNNModelScratch", "grad_clipping", "predict_ch8", "train
 
 #: The prefixes whose continuations ``train_ch8`` prints after training.
 PREFIXES = ("time traveller", "traveller")
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
-def _check_positive_number(name, value):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 class RNNModelScratch:
