@@ -13,8 +13,19 @@ import re
 _CHAPTER = re.compile(r"^notebooks/(\d+)-[^/]+/")
 
 
+def _with_chapter(number, chapter):
+    return [chapter, *number[1:]] if number else number
+
+
 def renumber(env):
-    """Set the chapter part of every section number to its folder's number; return changed pages."""
+    """Set the chapter part of every section number to its folder's number; return changed pages.
+
+    Sphinx keeps the numbers in three places: ``env.toc_secnumbers`` (headings of the page),
+    the page title in ``env.titles`` (previous/next links) and the references of
+    ``env.tocs`` (the navigation bar); all three are changed.
+    """
+    from docutils import nodes
+
     changed = []
     for docname, numbers in env.toc_secnumbers.items():
         match = _CHAPTER.match(docname)
@@ -22,6 +33,13 @@ def renumber(env):
             continue
         chapter = int(match.group(1))
         fixed = {anchor: (chapter, *n[1:]) if n else n for anchor, n in numbers.items()}
+        title = env.titles.get(docname)
+        if title is not None and title.get("secnumber"):
+            title["secnumber"] = _with_chapter(title["secnumber"], chapter)
+        if docname in env.tocs:
+            for ref in env.tocs[docname].findall(nodes.reference):
+                if ref.get("secnumber"):
+                    ref["secnumber"] = _with_chapter(ref["secnumber"], chapter)
         if fixed != numbers:
             env.toc_secnumbers[docname] = fixed
             changed.append(docname)
