@@ -44,3 +44,56 @@ def report(loss, train_acc, test_acc, examples_per_sec=None, device=None):
         print(f"{examples_per_sec:.1f} examples/sec on {device}")
         result["examples_per_sec"] = examples_per_sec
     return result
+
+
+#: The prefixes every language-model trainer continues at the end of training.
+PREFIXES = ("time traveller", "traveller")
+
+
+def epoch_result(metric, seconds, warmup_time):
+    """(perplexity, tokens/sec, timed tokens, timed seconds, warm-up seconds) of one epoch.
+
+    ``metric`` holds (summed loss, tokens, timed tokens); a single minibatch is timed after all.
+    """
+    import math
+
+    if metric[1] == 0:
+        raise ValueError("train_iter yielded no minibatch")
+    timed = metric[2]
+    if timed == 0:  # a single minibatch: time it after all
+        timed, seconds, warmup_time = metric[1], seconds + warmup_time, 0.0
+    return math.exp(metric[0] / metric[1]), timed / seconds, timed, seconds, warmup_time
+
+
+def lm_epochs(num_epochs, run_epoch, predict, device):
+    """The epoch loop of both ``train_ch8``: plot the perplexity, print d2l's lines.
+
+    ``run_epoch(warmup)`` trains one epoch and returns :func:`epoch_result`'s tuple (the first
+    epoch times its first minibatch apart); ``predict(prefix)`` continues a prefix. Returns the
+    metrics both trainers report.
+    """
+    animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"], xlim=[1, max(num_epochs, 2)])
+    plot_every = max(num_epochs // 50, 1)
+    history, total_time, total_tokens, warmup_time = [], 0.0, 0.0, 0.0
+    for epoch in range(num_epochs):
+        ppl, _, tokens, seconds, warmup = run_epoch(epoch == 0)
+        warmup_time += warmup
+        history.append(ppl)
+        total_tokens += tokens
+        total_time += seconds
+        if (epoch + 1) % plot_every == 0 or epoch == num_epochs - 1:
+            animator.add(epoch + 1, [ppl])
+    speed = total_tokens / total_time
+    print(f"perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {device}")
+    predictions = {prefix: predict(prefix) for prefix in PREFIXES}
+    for text in predictions.values():
+        print(text)
+    return {
+        "perplexity": ppl,
+        "tokens_per_sec": speed,
+        "train_time": total_time,
+        "warmup_time": warmup_time,
+        "device": str(device),
+        "history": history,
+        "predictions": predictions,
+    }

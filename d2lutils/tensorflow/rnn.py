@@ -9,20 +9,17 @@ step (forward pass, loss, gradient, clipping, update) into one ``tf.function`` t
 once: the minibatches have a fixed shape and the state is always a tuple of tensors.
 """
 
-import math
-
 import keras
 import tensorflow as tf
 
 from d2lutils.params import check_positive_int as _check_positive_int
 from d2lutils.params import check_positive_number as _check_positive_number
-from d2lutils.plotting import Animator
+from d2lutils.progress import epoch_result, lm_epochs
 from d2lutils.timing import Accumulator, Timer
 
 __all__ = ["RNNModel", "RNNModelScratch", "grad_clipping", "predict_ch8", "train_ch8", "train_epoch_ch8"]
 
 #: The prefixes whose continuations ``train_ch8`` prints after training.
-PREFIXES = ("time traveller", "traveller")
 
 
 def _as_tuples(state):
@@ -249,16 +246,7 @@ def _run_epoch(net, train_iter, loss, updater, device, use_random_iter, clip, st
                 warmup_time = timer.stop()
                 timer.start()
         seconds = timer.stop()
-    return _epoch_result(metric, seconds, warmup_time)
-
-
-def _epoch_result(metric, seconds, warmup_time):
-    if metric[1] == 0:
-        raise ValueError("train_iter yielded no minibatch")
-    timed = metric[2]
-    if timed == 0:  # a single minibatch: time it after all
-        timed, seconds, warmup_time = metric[1], seconds + warmup_time, 0.0
-    return math.exp(metric[0] / metric[1]), timed / seconds, timed, seconds, warmup_time
+    return epoch_result(metric, seconds, warmup_time)
 
 
 def _optimizer(name, lr):
@@ -305,32 +293,12 @@ def train_ch8(
     with tf.device(device):
         _build(net, train_iter, updater)
         step = _train_step(net, loss, updater, clip, jit_compile)
-    animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"], xlim=[1, max(num_epochs, 2)])
-    plot_every = max(num_epochs // 50, 1)
-    history, total_time, total_tokens, warmup_time = [], 0.0, 0.0, 0.0
-    for epoch in range(num_epochs):
-        ppl, _, tokens, seconds, warmup = _run_epoch(
-            net, train_iter, loss, updater, device, use_random_iter, clip, step, warmup=epoch == 0
-        )
-        warmup_time += warmup
-        history.append(ppl)
-        total_tokens += tokens
-        total_time += seconds
-        if (epoch + 1) % plot_every == 0 or epoch == num_epochs - 1:
-            animator.add(epoch + 1, [ppl])
-    speed = total_tokens / total_time
-    print(f"perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {device}")
-    predictions = {prefix: predict_ch8(prefix, 50, net, vocab, device) for prefix in PREFIXES}
-    for text in predictions.values():
-        print(text)
-    return {
-        "perplexity": ppl,
-        "tokens_per_sec": speed,
-        "train_time": total_time,
-        "warmup_time": warmup_time,
-        "device": str(device),
-        "net": net,
-        "history": history,
-        "predictions": predictions,
-        "traces": step.experimental_get_tracing_count(),
-    }
+    result = lm_epochs(
+        num_epochs,
+        lambda warmup: _run_epoch(
+            net, train_iter, loss, updater, device, use_random_iter, clip, step, warmup=warmup
+        ),
+        lambda prefix: predict_ch8(prefix, 50, net, vocab, device),
+        device,
+    )
+    return {**result, "net": net, "traces": step.experimental_get_tracing_count()}

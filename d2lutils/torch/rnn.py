@@ -6,21 +6,18 @@ steps) and return logits of shape (number of time steps * batch size, vocabulary
 time-major order (all sequences' first steps, then all second steps, ...), and the new state.
 """
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from d2lutils.params import check_positive_int as _check_positive_int
 from d2lutils.params import check_positive_number as _check_positive_number
-from d2lutils.plotting import Animator
+from d2lutils.progress import epoch_result, lm_epochs
 from d2lutils.timing import Accumulator, Timer
 
 __all__ = ["RNNModel", "RNNModelScratch", "grad_clipping", "predict_ch8", "train_ch8", "train_epoch_ch8"]
 
 #: The prefixes whose continuations ``train_ch8`` prints after training.
-PREFIXES = ("time traveller", "traveller")
 
 
 class RNNModelScratch:
@@ -221,16 +218,7 @@ def _run_epoch(net, train_iter, loss, updater, device, use_random_iter, clip, wa
         if warmup and i == 0:
             warmup_time = timer.stop()
             timer.start()
-    return _epoch_result(metric, timer.stop(), warmup_time)
-
-
-def _epoch_result(metric, seconds, warmup_time):
-    if metric[1] == 0:
-        raise ValueError("train_iter yielded no minibatch")
-    timed = metric[2]
-    if timed == 0:  # a single minibatch: time it after all
-        timed, seconds, warmup_time = metric[1], seconds + warmup_time, 0.0
-    return math.exp(metric[0] / metric[1]), timed / seconds, timed, seconds, warmup_time
+    return epoch_result(metric, timer.stop(), warmup_time)
 
 
 def _optimizer(name, params, lr):
@@ -264,31 +252,15 @@ def train_ch8(
         net.to(device)
     loss = nn.CrossEntropyLoss()
     updater = _optimizer(optimizer, _params(net), lr)
-    animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"], xlim=[1, max(num_epochs, 2)])
-    plot_every = max(num_epochs // 50, 1)
-    history, total_time, total_tokens, warmup_time = [], 0.0, 0.0, 0.0
-    for epoch in range(num_epochs):
-        ppl, _, tokens, seconds, warmup = _run_epoch(
-            net, train_iter, loss, updater, device, use_random_iter, clip, warmup=epoch == 0
-        )
-        warmup_time += warmup
-        history.append(ppl)
-        total_tokens += tokens
-        total_time += seconds
-        if (epoch + 1) % plot_every == 0 or epoch == num_epochs - 1:
-            animator.add(epoch + 1, [ppl])
-    speed = total_tokens / total_time
-    print(f"perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {device}")
-    predictions = {prefix: predict_ch8(prefix, 50, net, vocab, device) for prefix in PREFIXES}
-    for text in predictions.values():
-        print(text)
+    result = lm_epochs(
+        num_epochs,
+        lambda warmup: _run_epoch(
+            net, train_iter, loss, updater, device, use_random_iter, clip, warmup=warmup
+        ),
+        lambda prefix: predict_ch8(prefix, 50, net, vocab, device),
+        device,
+    )
     return {
-        "perplexity": ppl,
-        "tokens_per_sec": speed,
-        "train_time": total_time,
-        "warmup_time": warmup_time,
-        "device": str(device),
+        **result,
         "net": net,
-        "history": history,
-        "predictions": predictions,
     }
