@@ -33,14 +33,19 @@ _quiet_import.install()
 
 from d2lutils import attention as _attention  # noqa: E402
 from d2lutils import benchmark as _benchmark  # noqa: E402
+from d2lutils import detection_data as _detection_data  # noqa: E402
+from d2lutils import images as _images  # noqa: E402
 from d2lutils import launch as _launch  # noqa: E402
 from d2lutils import nmt as _nmt  # noqa: E402
+from d2lutils import pretrained as _pretrained  # noqa: E402
+from d2lutils import segmentation as _segmentation  # noqa: E402
 from d2lutils import text as _text  # noqa: E402
 from d2lutils.attention import *  # noqa: E402, F403 (its __all__; see below)
 from d2lutils.benchmark import *  # noqa: E402, F403
 from d2lutils.checkpoint import CheckpointError  # noqa: E402
 from d2lutils.config import check_config  # noqa: E402
 from d2lutils.data import DATASETS, DataError, Dataset, data_dir, download  # noqa: E402
+from d2lutils.detection_data import *  # noqa: E402, F403
 from d2lutils.early_stopping import EarlyStopping  # noqa: E402
 from d2lutils.errors import expect_error  # noqa: E402
 from d2lutils.events import read_scalars  # noqa: E402
@@ -49,6 +54,7 @@ from d2lutils.fashion_mnist import (  # noqa: E402
     get_fashion_mnist_labels,
     read_fashion_mnist,
 )
+from d2lutils.images import *  # noqa: E402, F403
 from d2lutils.launch import *  # noqa: E402, F403
 from d2lutils.nmt import *  # noqa: E402, F403
 from d2lutils.params import check_parameters  # noqa: E402
@@ -60,6 +66,8 @@ from d2lutils.plotting import (  # noqa: E402
     show_images,
     use_svg_display,
 )
+from d2lutils.pretrained import *  # noqa: E402, F403
+from d2lutils.segmentation import *  # noqa: E402, F403
 from d2lutils.source import show_source  # noqa: E402
 from d2lutils.submission import write_submission  # noqa: E402
 from d2lutils.text import *  # noqa: E402, F403
@@ -95,3 +103,4 @@ __all__ = [
 ]
 # The chapters' modules each list their public names in their own __all__.
 __all__ += _text.__all__ + _nmt.__all__ + _attention.__all__ + _benchmark.__all__ + _launch.__all__
+__all__ += _images.__all__ + _pretrained.__all__ + _detection_data.__all__ + _segmentation.__all__

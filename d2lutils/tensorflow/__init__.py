@@ -8,21 +8,33 @@ TensorFlow's start-up log settings (made in :mod:`d2lutils`) take effect.
 import d2lutils  # noqa: F401  (sets TensorFlow's log environment before it is imported)
 from d2lutils.tensorflow import attention as _attention
 from d2lutils.tensorflow import cnn as _cnn
+from d2lutils.tensorflow import detection as _detection
 from d2lutils.tensorflow import encoder_decoder as _encoder_decoder
 from d2lutils.tensorflow import nmt as _nmt
 from d2lutils.tensorflow import parallel as _parallel
+from d2lutils.tensorflow import pretrained as _pretrained
 from d2lutils.tensorflow import rnn as _rnn
+from d2lutils.tensorflow import segmentation as _segmentation
+from d2lutils.tensorflow import seq2seq as _seq2seq
+from d2lutils.tensorflow import ssd as _ssd
 from d2lutils.tensorflow import text as _text
+from d2lutils.tensorflow import transformer as _transformer
+from d2lutils.tensorflow import vision as _vision
 from d2lutils.tensorflow.attention import *  # noqa: F403 (its __all__; see below)
 from d2lutils.tensorflow.checkpoint import load_checkpoint, save_checkpoint
 from d2lutils.tensorflow.cnn import *  # noqa: F403 (its __all__; see below)
 from d2lutils.tensorflow.conv import corr2d
 from d2lutils.tensorflow.data import load_array, load_data_fashion_mnist, synthetic_data
+from d2lutils.tensorflow.detection import *  # noqa: F403
 from d2lutils.tensorflow.devices import num_gpus, try_all_gpus, try_gpu
 from d2lutils.tensorflow.encoder_decoder import *  # noqa: F403
 from d2lutils.tensorflow.nmt import *  # noqa: F403
 from d2lutils.tensorflow.parallel import *  # noqa: F403
+from d2lutils.tensorflow.pretrained import *  # noqa: F403
 from d2lutils.tensorflow.rnn import *  # noqa: F403 (its __all__; see below)
+from d2lutils.tensorflow.segmentation import *  # noqa: F403
+from d2lutils.tensorflow.seq2seq import *  # noqa: F403
+from d2lutils.tensorflow.ssd import *  # noqa: F403
 from d2lutils.tensorflow.text import *  # noqa: F403 (its __all__; see below)
 from d2lutils.tensorflow.training import (
     TrainCallback,
@@ -39,6 +51,8 @@ from d2lutils.tensorflow.training import (
     train_ch6,
     train_epoch_ch3,
 )
+from d2lutils.tensorflow.transformer import *  # noqa: F403
+from d2lutils.tensorflow.vision import *  # noqa: F403
 
 __all__ = [
     "TrainCallback",
@@ -73,4 +87,11 @@ __all__ += (
     + _encoder_decoder.__all__
     + _attention.__all__
     + _parallel.__all__
+    + _seq2seq.__all__
+    + _transformer.__all__
+    + _pretrained.__all__
+    + _vision.__all__
+    + _detection.__all__
+    + _ssd.__all__
+    + _segmentation.__all__
 )

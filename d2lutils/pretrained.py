@@ -1,0 +1,5 @@
+"""Reading pretrained checkpoints and ImageNet class names without a framework (explained in "Fine-
+tuning").
+"""
+
+__all__ = []

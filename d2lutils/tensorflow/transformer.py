@@ -1,0 +1,3 @@
+"""Positional encoding and the Transformer in TensorFlow (explained in "The Transformer")."""
+
+__all__ = []

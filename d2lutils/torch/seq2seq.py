@@ -1,0 +1,3 @@
+"""Sequence-to-sequence learning with RNNs in PyTorch (explained in "Sequence to sequence learning")."""
+
+__all__ = []
