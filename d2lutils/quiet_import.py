@@ -13,11 +13,21 @@ temporary file; afterwards every line of it except the known notices is written 
 standard error, so real warnings and errors still reach the reader. Nothing changes once
 TensorFlow is imported, and a reader who sets ``TF_ENABLE_ONEDNN_OPTS=0`` gets the plain
 kernels (explained in "Modern convolutional neural networks").
+
+The same hook keeps PyTorch and TensorFlow safe in one process. PyTorch's Linux wheels
+bring Triton (its GPU compiler), which PyTorch imports lazily, e.g. at the first optimizer
+step. Importing Triton *after* TensorFlow crashes the process with a segmentation fault
+(measured with torch 2.14.1, triton 3.8.0, tensorflow-cpu 2.21: ``import tensorflow,
+triton`` dies; ``import triton, tensorflow`` works), and every notebook of this book holds
+both frameworks. So the hook imports Triton, when it is installed, just before TensorFlow
+(0.3 s). If TensorFlow was imported before ``d2lutils``, :func:`install` marks Triton as
+unavailable instead, so PyTorch never tries to load it (it then compiles for the CPU only).
 """
 
 import contextlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import os
 import sys
 import tempfile
@@ -55,6 +65,17 @@ def filtered_stderr(notices=NOTICES):
                 sys.stderr.flush()
 
 
+def _triton_installed():
+    return "triton" not in sys.modules and importlib.util.find_spec("triton") is not None
+
+
+def _import_triton_first():
+    """Import Triton (if installed) while TensorFlow is not loaded yet (see the module doc)."""
+    if _triton_installed():
+        with contextlib.suppress(Exception):
+            importlib.import_module("triton")
+
+
 class _QuietLoader(importlib.abc.Loader):
     """Runs the wrapped loader's ``exec_module`` inside :func:`filtered_stderr`."""
 
@@ -65,6 +86,7 @@ class _QuietLoader(importlib.abc.Loader):
         return self._inner.create_module(spec)
 
     def exec_module(self, module):
+        _import_triton_first()
         with filtered_stderr():
             self._inner.exec_module(module)
 
@@ -90,8 +112,16 @@ _FINDER = _TensorFlowFinder()
 
 
 def install():
-    """Filter the next ``import tensorflow`` (no-op if TensorFlow is already imported)."""
-    if "tensorflow" not in sys.modules and _FINDER not in sys.meta_path:
+    """Filter the next ``import tensorflow`` (no-op if TensorFlow is already imported).
+
+    With TensorFlow already imported, Triton can no longer be loaded safely: it is marked
+    as unavailable so that PyTorch does not try (see the module docstring).
+    """
+    if "tensorflow" in sys.modules:
+        if _triton_installed():
+            sys.modules["triton"] = None  # `import triton` now raises ImportError
+        return
+    if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
 
 

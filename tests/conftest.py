@@ -10,6 +10,7 @@
 
 import json
 
+import d2lutils  # noqa: F401  (first: it makes torch and TensorFlow safe in one process)
 from tests.golden import GOLDEN_DIR, updating
 from tests.nbtools import ROOT
 
