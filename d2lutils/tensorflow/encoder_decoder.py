@@ -62,6 +62,12 @@ class EncoderDecoder(keras.Model):
         self.encoder = encoder
         self.decoder = decoder
 
+    def build(self, *args, **kwargs):
+        # The encoder and the decoder build themselves on the first call. Without this, Keras
+        # tries to build the model by calling it with its symbolic inputs and warns about the
+        # extra positional arguments (``enc_valid_len``) on every first call.
+        self.built = True
+
     def call(self, enc_X, dec_X, *args, training=None):
         enc_outputs = self.encoder(enc_X, *args, training=training)
         dec_state = self.decoder.init_state(enc_outputs, *args)
