@@ -86,6 +86,7 @@ class _QuietLoader(importlib.abc.Loader):
         return self._inner.create_module(spec)
 
     def exec_module(self, module):
+        uninstall()  # here, not in find_spec: importlib.util.find_spec() alone must not end it
         _import_triton_first()
         with filtered_stderr():
             self._inner.exec_module(module)
@@ -100,7 +101,6 @@ class _TensorFlowFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname != "tensorflow":
             return None
-        uninstall()
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None  # not installed: Python raises the usual ModuleNotFoundError

@@ -31,7 +31,10 @@ def test_tensorflow_import_in_a_notebook_is_quiet(tmp_path):
     source = tmp_path / "t.ipynb"
     write_notebook(
         source,
-        "import os, time\nimport d2lutils\nimport tensorflow as tf\n"
+        # torch._dynamo (imported with torchvision) asks importlib.util.find_spec("tensorflow")
+        # first: that lookup alone must not use up the one-shot hook.
+        "import importlib.util, os, time\nimport d2lutils\nimportlib.util.find_spec('tensorflow')\n"
+        "import tensorflow as tf\n"
         # ipykernel forwards fd 2 from a thread: give it time to deliver anything written
         "time.sleep(2)\nprint(os.environ['TF_ENABLE_ONEDNN_OPTS'], tf.__version__)",
     )
