@@ -20,6 +20,12 @@
   and its ``predict_ch8`` is given one fix: ``int()`` of a one-element array, which NumPy 2
   refuses, becomes ``int(...[0])`` (the rest of its code runs as published).
   These report tokens per second.
+- ``seq2seq``: ``train_seq2seq`` of the GRU encoder-decoder of "Sequence to sequence learning"
+  at the reference settings (embedding 32, 32 hidden units, 2 layers, dropout 0.1, batch 64,
+  10 steps, Adam lr 0.005, the first 600 English-French pairs), ``SEQ2SEQ_EPOCHS`` epochs, each
+  package with its own ``Seq2SeqEncoder``/``Seq2SeqDecoder``/``EncoderDecoder``. Both read the
+  minibatches of d2lutils' ``load_data_nmt`` (d2l 0.17.6's loader would download its zip);
+  the time covers the whole call; tokens are the target tokens (``Y_valid_len``) trained on.
 The other tasks report examples per second (training examples / wall time).
 """
 
@@ -27,7 +33,8 @@ import os
 import time
 
 BATCH_SIZE = 256
-TASKS = ("read", "softmax", "lenet", "resnet", "rnn", "gru")
+TASKS = ("read", "softmax", "lenet", "resnet", "rnn", "gru", "seq2seq")
+SEQ2SEQ_EPOCHS = 100
 RNN_HIDDENS = 256
 RNN_EPOCHS = 50
 RNN_BATCH, RNN_STEPS = 32, 35
@@ -284,6 +291,29 @@ def _rnn_task(task, package, framework, lib):
     return {"examples_per_sec": tokens / seconds, "seconds": seconds, "unit": "tokens"}
 
 
+def _seq2seq_task(package, framework, lib):
+    if framework == "torch":
+        import torch
+
+        torch.manual_seed(0)
+        from d2lutils import torch as ours
+    else:
+        import keras
+
+        keras.utils.set_random_seed(0)
+        from d2lutils import tensorflow as ours
+    data_iter, src_vocab, tgt_vocab = ours.load_data_nmt(64, 10, num_examples=600)
+    encoder = lib.Seq2SeqEncoder(len(src_vocab), 32, 32, 2, 0.1)
+    decoder = lib.Seq2SeqDecoder(len(tgt_vocab), 32, 32, 2, 0.1)
+    net = lib.EncoderDecoder(encoder, decoder)
+    device = lib.try_gpu() if framework == "torch" else "/CPU:0"
+    start = time.perf_counter()
+    lib.train_seq2seq(net, data_iter, 0.005, SEQ2SEQ_EPOCHS, tgt_vocab, device)
+    seconds = time.perf_counter() - start
+    tokens = SEQ2SEQ_EPOCHS * sum(int(batch[3].numpy().sum()) for batch in data_iter)
+    return {"examples_per_sec": tokens / seconds, "seconds": seconds, "unit": "tokens"}
+
+
 def _subset(train_iter, framework, n):
     """The first ``n`` examples' batches of ``train_iter`` (both packages' loaders)."""
     if framework == "torch":
@@ -315,6 +345,8 @@ def measure(task, package, framework):
     _warm_up(framework)
     if task in ("rnn", "gru"):
         return _rnn_task(task, package, framework, lib)
+    if task == "seq2seq":
+        return _seq2seq_task(package, framework, lib)
     train_iter, _ = lib.load_data_fashion_mnist(BATCH_SIZE)
     for i, _batch in enumerate(train_iter):  # warm-up: workers, pipelines, first trace
         if i == 10:

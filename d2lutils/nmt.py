@@ -6,11 +6,14 @@ The pairs are the Tatoeba Project's sentences as collected by manythings.org/ank
 (CC BY 2.0; attribution: www.manythings.org/anki and tatoeba.org).
 """
 
+import math
 import re
+from collections import Counter
 
 from d2lutils.data import download
+from d2lutils.params import check_positive_int
 
-__all__ = ["preprocess_nmt", "read_data_nmt", "tokenize_nmt", "truncate_pad"]
+__all__ = ["bleu", "preprocess_nmt", "read_data_nmt", "tokenize_nmt", "truncate_pad"]
 
 #: Spaces that French typography puts before ! ? : ; and inside « »; all become plain spaces.
 _SPECIAL_SPACES = ("\u202f", "\xa0", "\u2009")
@@ -76,3 +79,35 @@ def truncate_pad(line, num_steps, padding_token):
     if len(line) > num_steps:
         return line[:num_steps]
     return line + [padding_token] * (num_steps - len(line))
+
+
+def _ngrams(tokens, n):
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def bleu(pred_seq, label_seq, k):
+    """The BLEU score of the translation ``pred_seq`` against ``label_seq`` (explained in
+    "Sequence to sequence learning").
+
+    Both are strings of space-separated tokens. For n = 1 .. k (up to the prediction's
+    length), p_n is the fraction of the prediction's n-grams that also occur in the label
+    (each label n-gram matches at most as often as it occurs there); the score is
+    ``exp(min(0, 1 - len_label / len_pred)) * prod(p_n ** (1 / 2**n))``: 1 for a perfect
+    translation, smaller for wrong n-grams and, through the first factor, for a prediction
+    shorter than the label. An empty prediction scores 0.
+    """
+    for name, seq in (("pred_seq", pred_seq), ("label_seq", label_seq)):
+        if not isinstance(seq, str):
+            raise TypeError(f"{name} must be a str of space-separated tokens, got {type(seq).__name__}")
+    k = check_positive_int("k", k)
+    pred_tokens, label_tokens = pred_seq.split(), label_seq.split()
+    if not label_tokens:
+        raise ValueError("label_seq must hold at least one token, got an empty string")
+    if not pred_tokens:
+        return 0.0
+    score = math.exp(min(0.0, 1 - len(label_tokens) / len(pred_tokens)))
+    for n in range(1, min(k, len(pred_tokens)) + 1):
+        pred_grams, label_grams = _ngrams(pred_tokens, n), _ngrams(label_tokens, n)
+        matches = sum(min(count, label_grams[gram]) for gram, count in pred_grams.items())
+        score *= (matches / (len(pred_tokens) - n + 1)) ** (0.5**n)
+    return score

@@ -156,3 +156,208 @@ def test_show_heatmaps_draws_one_map_per_matrix():
     with pytest.raises(ValueError, match="titles"):
         d2l.show_heatmaps(matrices, "Keys", "Queries", titles=["a"])
     matplotlib.pyplot.close("all")
+
+
+# Multi-head attention ------------------------------------------------------------------
+
+NUM_HIDDENS, NUM_HEADS = 8, 2
+
+
+def _mha_inputs(query_size=NUM_HIDDENS, key_size=3, value_size=5, batch=2, num_queries=4, num_pairs=6):
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(batch, num_queries, query_size)).astype(np.float32)
+    k = rng.normal(size=(batch, num_pairs, key_size)).astype(np.float32)
+    v = rng.normal(size=(batch, num_pairs, value_size)).astype(np.float32)
+    return q, k, v
+
+
+def _mha_pair(q, k, v, bias=False):
+    """A PyTorch and a TensorFlow MultiHeadAttention with the same weights (dropout 0.5, off)."""
+    torch.manual_seed(0)
+    mha_pt = d2l_pt.MultiHeadAttention(NUM_HIDDENS, NUM_HEADS, dropout=0.5, bias=bias)
+    mha_pt.eval()
+    mha_pt(torch.tensor(q), torch.tensor(k), torch.tensor(v))  # builds the lazy weights
+    mha_tf = d2l_tf.MultiHeadAttention(NUM_HIDDENS, NUM_HEADS, dropout=0.5, bias=bias)
+    mha_tf(tf.constant(q), tf.constant(k), tf.constant(v))
+    for name in ("W_q", "W_k", "W_v", "W_o"):
+        linear, dense = getattr(mha_pt, name), getattr(mha_tf, name)
+        dense.kernel.assign(linear.weight.detach().numpy().T)
+        if bias:
+            dense.bias.assign(linear.bias.detach().numpy())
+    return mha_pt, mha_tf
+
+
+def _weights_pt(mha_pt):
+    """Our PyTorch layer's per-head weights as (in, out) matrices: W_q, W_k, W_v, W_o."""
+    return [getattr(mha_pt, n).weight.detach().numpy().T for n in ("W_q", "W_k", "W_v", "W_o")]
+
+
+@pytest.mark.parametrize("kind", ["none", "1d", "2d"])
+@pytest.mark.parametrize("bias", [False, True])
+def test_multihead_attention_agrees_across_frameworks(kind, bias):
+    q, k, v = _mha_inputs()
+    valid_lens = {"none": None, "1d": np.array([3, 6]), "2d": np.array([[1, 2, 3, 4], [6, 5, 4, 3]])}[kind]
+    mha_pt, mha_tf = _mha_pair(q, k, v, bias=bias)
+    out_pt = mha_pt(
+        *(torch.tensor(a) for a in (q, k, v)), None if valid_lens is None else torch.tensor(valid_lens)
+    )
+    out_tf = mha_tf(
+        *(tf.constant(a) for a in (q, k, v)), None if valid_lens is None else tf.constant(valid_lens)
+    )
+    assert tuple(out_pt.shape) == (2, 4, NUM_HIDDENS) and tuple(out_tf.shape) == (2, 4, NUM_HIDDENS)
+    np.testing.assert_allclose(out_pt.detach().numpy(), out_tf.numpy(), rtol=1e-5, atol=1e-6)
+    w_pt = mha_pt.attention.attention_weights.detach().numpy()
+    w_tf = mha_tf.attention.attention_weights.numpy()
+    assert w_pt.shape == (2 * NUM_HEADS, 4, 6)
+    np.testing.assert_allclose(w_pt, w_tf, rtol=1e-5, atol=1e-6)
+    if kind == "1d":
+        assert np.all(w_pt[:NUM_HEADS, :, 3:] == 0.0), "both heads of example 0 ignore keys 3-5"
+
+
+def test_multihead_attention_equals_the_per_head_formula():
+    q, k, v = _mha_inputs()
+    mha_pt, _ = _mha_pair(q, k, v)
+    W_q, W_k, W_v, W_o = _weights_pt(mha_pt)
+    d = NUM_HIDDENS // NUM_HEADS
+    heads = []
+    for h in range(NUM_HEADS):
+        cols = slice(h * d, (h + 1) * d)
+        s = (q @ W_q[:, cols]) @ (k @ W_k[:, cols]).transpose(0, 2, 1) / np.sqrt(d)
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        heads.append(e / e.sum(axis=-1, keepdims=True) @ (v @ W_v[:, cols]))
+    expected = np.concatenate(heads, axis=-1) @ W_o
+    out = mha_pt(*(torch.tensor(a) for a in (q, k, v))).detach().numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_multihead_attention_agrees_with_torch_nn_multiheadattention(bias):
+    q, k, v = _mha_inputs()
+    valid_lens = np.array([3, 6])
+    mha_pt, _ = _mha_pair(q, k, v, bias=bias)
+    ref = torch.nn.MultiheadAttention(
+        NUM_HIDDENS, NUM_HEADS, dropout=0.5, bias=bias, kdim=3, vdim=5, batch_first=True
+    )
+    ref.eval()
+    with torch.no_grad():
+        ref.q_proj_weight.copy_(mha_pt.W_q.weight)
+        ref.k_proj_weight.copy_(mha_pt.W_k.weight)
+        ref.v_proj_weight.copy_(mha_pt.W_v.weight)
+        ref.out_proj.weight.copy_(mha_pt.W_o.weight)
+        if bias:
+            ref.in_proj_bias.copy_(torch.cat([mha_pt.W_q.bias, mha_pt.W_k.bias, mha_pt.W_v.bias]))
+            ref.out_proj.bias.copy_(mha_pt.W_o.bias)
+    block = torch.arange(6)[None, :] >= torch.tensor(valid_lens)[:, None]  # True = do NOT attend
+    expected, weights = ref(
+        *(torch.tensor(a) for a in (q, k, v)), key_padding_mask=block, average_attn_weights=False
+    )
+    out = mha_pt(*(torch.tensor(a) for a in (q, k, v)), torch.tensor(valid_lens))
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(mha_pt.attention.attention_weights.reshape(2, NUM_HEADS, 4, 6), weights)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_multihead_attention_agrees_with_keras_multiheadattention(bias):
+    keras = pytest.importorskip("keras")
+    q, k, v = _mha_inputs()
+    valid_lens = np.array([[1, 2, 3, 4], [6, 5, 4, 3]])
+    mha_pt, mha_tf = _mha_pair(q, k, v, bias=bias)
+    d = NUM_HIDDENS // NUM_HEADS
+    ref = keras.layers.MultiHeadAttention(NUM_HEADS, key_dim=d, dropout=0.5, use_bias=bias)
+    ref(tf.constant(q), tf.constant(v), tf.constant(k))  # builds: call(query, value, key)
+    W_q, W_k, W_v, W_o = _weights_pt(mha_pt)
+    kernels = [
+        W_q.reshape(-1, NUM_HEADS, d),
+        W_k.reshape(-1, NUM_HEADS, d),
+        W_v.reshape(-1, NUM_HEADS, d),
+        W_o.reshape(NUM_HEADS, d, -1),
+    ]
+    if bias:
+        b = [getattr(mha_pt, n).bias.detach().numpy() for n in ("W_q", "W_k", "W_v", "W_o")]
+        kernels = [
+            kernels[0],
+            b[0].reshape(NUM_HEADS, d),
+            kernels[1],
+            b[1].reshape(NUM_HEADS, d),
+            kernels[2],
+            b[2].reshape(NUM_HEADS, d),
+            kernels[3],
+            b[3],
+        ]
+    ref.set_weights(kernels)
+    attend = np.arange(6)[None, None, :] < valid_lens[:, :, None]  # True = attend: (batch, queries, keys)
+    expected, weights = ref(
+        tf.constant(q),
+        tf.constant(v),
+        tf.constant(k),
+        attention_mask=tf.constant(attend),
+        return_attention_scores=True,
+        training=False,
+    )
+    out = mha_tf(tf.constant(q), tf.constant(k), tf.constant(v), tf.constant(valid_lens), training=False)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        tf.reshape(mha_tf.attention.attention_weights, (2, NUM_HEADS, 4, 6)).numpy(),
+        weights.numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_transpose_qkv_and_output_are_inverse():
+    X = np.arange(2 * 3 * 8, dtype=np.float32).reshape(2, 3, 8)
+    for module, to_tensor in ((d2l_pt, torch.tensor), (d2l_tf, tf.constant)):
+        split = module.transpose_qkv(to_tensor(X), 2)
+        assert tuple(split.shape) == (4, 3, 4)
+        np.testing.assert_array_equal(np.asarray(split)[1], X[0, :, 4:])  # example 0, head 1
+        np.testing.assert_array_equal(np.asarray(module.transpose_output(split, 2)), X)
+        with pytest.raises(ValueError, match="num_heads"):
+            module.transpose_qkv(to_tensor(X), 3)
+        with pytest.raises(ValueError, match="num_heads must be a positive int"):
+            module.transpose_qkv(to_tensor(X), 0)
+        with pytest.raises(ValueError, match="X must be a 3-D"):
+            module.transpose_output(to_tensor(X[0]), 2)
+
+
+def test_multihead_attention_rejects_bad_arguments():
+    q, k, v = _mha_inputs()
+    for module, to_tensor in ((d2l_pt, torch.tensor), (d2l_tf, tf.constant)):
+        with pytest.raises(ValueError, match="num_hiddens .* must be divisible by num_heads"):
+            module.MultiHeadAttention(10, 3, 0.0)
+        with pytest.raises(ValueError, match="num_heads must be a positive int"):
+            module.MultiHeadAttention(8, 0, 0.0)
+        mha = module.MultiHeadAttention(NUM_HIDDENS, NUM_HEADS, 0.0)
+        with pytest.raises(ValueError, match="keys and values"):
+            mha(to_tensor(q), to_tensor(k), to_tensor(v[:, :5]))
+        with pytest.raises(ValueError, match="queries must be a 3-D"):
+            mha(to_tensor(q[0]), to_tensor(k), to_tensor(v))
+        with pytest.raises(ValueError, match="valid_lens"):
+            mha(to_tensor(q), to_tensor(k), to_tensor(v), to_tensor(np.array([1, 2, 3])))
+
+
+def test_multihead_attention_compiles_once_in_tensorflow():
+    q, k, v = _mha_inputs()
+    mha = d2l_tf.MultiHeadAttention(NUM_HIDDENS, NUM_HEADS, 0.1)
+    mha(q, k, v)  # creates the weights eagerly (creating them inside tf.function traces twice)
+    traces = []
+
+    @tf.function
+    def step(q, k, v, n):
+        traces.append(1)
+        return mha(q, k, v, n, training=False)
+
+    for _ in range(3):
+        out = step(tf.constant(q), tf.constant(k), tf.constant(v), tf.constant([3, 6]))
+    assert len(traces) == 1
+    np.testing.assert_allclose(out.numpy(), mha(q, k, v, tf.constant([3, 6])).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_attention_decoder_needs_attention_weights():
+    for module in (d2l_pt, d2l_tf):
+        assert issubclass(module.AttentionDecoder, module.Decoder)
+
+        class NoWeights(module.AttentionDecoder):
+            pass
+
+        with pytest.raises(NotImplementedError, match="attention_weights"):
+            _ = NoWeights().attention_weights

@@ -1,11 +1,22 @@
-"""Attention scoring functions for TensorFlow (explained in "Attention scoring functions")."""
+"""Attention scoring functions, the attention decoder and multi-head attention for TensorFlow
+(explained in "Attention scoring functions", "Bahdanau attention" and "Multi-head attention")."""
 
 import math
 
 import keras
 import tensorflow as tf
 
-__all__ = ["AdditiveAttention", "DotProductAttention", "masked_softmax"]
+from d2lutils.tensorflow.encoder_decoder import Decoder
+
+__all__ = [
+    "AdditiveAttention",
+    "AttentionDecoder",
+    "DotProductAttention",
+    "MultiHeadAttention",
+    "masked_softmax",
+    "transpose_output",
+    "transpose_qkv",
+]
 
 
 def _check_valid_lens(valid_lens, batch_size, num_queries):
@@ -124,3 +135,104 @@ class DotProductAttention(keras.layers.Layer):
         scores = tf.matmul(queries, keys, transpose_b=True) / math.sqrt(d)
         self.attention_weights = masked_softmax(scores, valid_lens)
         return tf.matmul(self.dropout(self.attention_weights, training=training), values)
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def transpose_qkv(X, num_heads):
+    """Split the last axis of ``X`` (batch, count, num_hiddens) into ``num_heads`` heads.
+
+    Returns (batch * num_heads, count, num_hiddens / num_heads): the heads of example 0
+    first, then those of example 1, ..., so that one batched matrix product serves every
+    head. Explained in "Multi-head attention".
+    """
+    _check_positive_int("num_heads", num_heads)
+    X = tf.convert_to_tensor(X)
+    if X.shape.rank != 3:
+        raise ValueError(f"X must be a 3-D tensor (batch, count, num_hiddens), got shape {tuple(X.shape)}")
+    if X.shape[-1] is None or X.shape[-1] % num_heads:
+        raise ValueError(f"the last axis of X ({X.shape[-1]}) must be divisible by num_heads ({num_heads})")
+    shape = tf.shape(X)
+    X = tf.reshape(X, (shape[0], shape[1], num_heads, X.shape[-1] // num_heads))
+    X = tf.transpose(X, perm=(0, 2, 1, 3))  # (batch, heads, count, head size)
+    return tf.reshape(X, (-1, shape[1], X.shape[-1]))
+
+
+def transpose_output(X, num_heads):
+    """Undo :func:`transpose_qkv`: (batch * num_heads, count, head size) ->
+    (batch, count, num_heads * head size), the heads concatenated along the last axis.
+    Explained in "Multi-head attention".
+    """
+    _check_positive_int("num_heads", num_heads)
+    X = tf.convert_to_tensor(X)
+    if X.shape.rank != 3:
+        raise ValueError(
+            f"X must be a 3-D tensor (batch * heads, count, head size), got shape {tuple(X.shape)}"
+        )
+    if X.shape[0] is not None and X.shape[0] % num_heads:
+        raise ValueError(f"the first axis of X ({X.shape[0]}) must be divisible by num_heads ({num_heads})")
+    shape = tf.shape(X)
+    X = tf.reshape(X, (-1, num_heads, shape[1], X.shape[-1]))  # (batch, heads, count, head size)
+    X = tf.transpose(X, perm=(0, 2, 1, 3))  # (batch, count, heads, head size)
+    return tf.reshape(X, (-1, shape[1], num_heads * X.shape[-1]))
+
+
+class MultiHeadAttention(keras.layers.Layer):
+    """Multi-head scaled dot-product attention.
+
+    ``num_heads`` heads, each with its own learned projections of queries, keys and values
+    to ``num_hiddens / num_heads`` features, attend in parallel; their outputs are
+    concatenated and projected by ``W_o``. ``call(queries, keys, values, valid_lens=None,
+    training=None)`` takes (batch, queries, q_size), (batch, pairs, k_size), (batch, pairs,
+    v_size) and ``valid_lens`` as in :func:`masked_softmax` ((batch,) or (batch, queries));
+    returns (batch, queries, num_hiddens). The weights of the last call, (batch * num_heads,
+    queries, pairs), are in ``attention.attention_weights``. Explained in "Multi-head attention".
+    """
+
+    def __init__(self, num_hiddens, num_heads, dropout=0.0, bias=False, **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("num_hiddens", num_hiddens)
+        _check_positive_int("num_heads", num_heads)
+        if num_hiddens % num_heads:
+            raise ValueError(f"num_hiddens ({num_hiddens}) must be divisible by num_heads ({num_heads})")
+        self.num_heads = num_heads
+        self.attention = DotProductAttention(dropout)
+        self.W_q = keras.layers.Dense(num_hiddens, use_bias=bias)
+        self.W_k = keras.layers.Dense(num_hiddens, use_bias=bias)
+        self.W_v = keras.layers.Dense(num_hiddens, use_bias=bias)
+        self.W_o = keras.layers.Dense(num_hiddens, use_bias=bias)
+
+    def __call__(self, queries, keys, values, valid_lens=None, **kwargs):
+        # Checked before Keras's own __call__, which would wrap the message in its call report.
+        queries, keys, values = (tf.convert_to_tensor(t) for t in (queries, keys, values))
+        _check_qkv(queries, keys, values)
+        if valid_lens is not None:
+            valid_lens = tf.convert_to_tensor(valid_lens)
+            _check_valid_lens(valid_lens, queries.shape[0], queries.shape[1])
+        return super().__call__(queries, keys, values, valid_lens, **kwargs)
+
+    def call(self, queries, keys, values, valid_lens=None, training=None):
+        queries = transpose_qkv(self.W_q(queries), self.num_heads)
+        keys = transpose_qkv(self.W_k(keys), self.num_heads)
+        values = transpose_qkv(self.W_v(values), self.num_heads)
+        if valid_lens is not None:
+            # one copy of each example's lengths per head, in transpose_qkv's order
+            valid_lens = tf.repeat(valid_lens, repeats=self.num_heads, axis=0)
+        output = self.attention(queries, keys, values, valid_lens, training=training)
+        return self.W_o(transpose_output(output, self.num_heads))
+
+
+class AttentionDecoder(Decoder):
+    """The base decoder with attention: a :class:`Decoder` whose ``attention_weights``
+    property returns the attention weights of its last decoding steps (for plotting).
+
+    Subclasses implement ``init_state``, ``call`` and ``attention_weights``.
+    Explained in "Bahdanau attention".
+    """
+
+    @property
+    def attention_weights(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement the attention_weights property")

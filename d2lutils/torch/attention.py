@@ -1,11 +1,22 @@
-"""Attention scoring functions for PyTorch (explained in "Attention scoring functions")."""
+"""Attention scoring functions, the attention decoder and multi-head attention for PyTorch
+(explained in "Attention scoring functions", "Bahdanau attention" and "Multi-head attention")."""
 
 import math
 
 import torch
 from torch import nn
 
-__all__ = ["AdditiveAttention", "DotProductAttention", "masked_softmax"]
+from d2lutils.torch.encoder_decoder import Decoder
+
+__all__ = [
+    "AdditiveAttention",
+    "AttentionDecoder",
+    "DotProductAttention",
+    "MultiHeadAttention",
+    "masked_softmax",
+    "transpose_output",
+    "transpose_qkv",
+]
 
 
 def _check_valid_lens(valid_lens, batch_size, num_queries):
@@ -105,3 +116,95 @@ class DotProductAttention(nn.Module):
         scores = torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
         self.attention_weights = masked_softmax(scores, valid_lens)
         return torch.bmm(self.dropout(self.attention_weights), values)
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def transpose_qkv(X, num_heads):
+    """Split the last axis of ``X`` (batch, count, num_hiddens) into ``num_heads`` heads.
+
+    Returns (batch * num_heads, count, num_hiddens / num_heads): the heads of example 0
+    first, then those of example 1, ..., so that one batched matrix product serves every
+    head. Explained in "Multi-head attention".
+    """
+    _check_positive_int("num_heads", num_heads)
+    if X.dim() != 3:
+        raise ValueError(f"X must be a 3-D tensor (batch, count, num_hiddens), got shape {tuple(X.shape)}")
+    if X.shape[-1] % num_heads:
+        raise ValueError(f"the last axis of X ({X.shape[-1]}) must be divisible by num_heads ({num_heads})")
+    X = X.reshape(X.shape[0], X.shape[1], num_heads, -1)  # (batch, count, heads, head size)
+    X = X.permute(0, 2, 1, 3)  # (batch, heads, count, head size)
+    return X.reshape(-1, X.shape[2], X.shape[3])
+
+
+def transpose_output(X, num_heads):
+    """Undo :func:`transpose_qkv`: (batch * num_heads, count, head size) ->
+    (batch, count, num_heads * head size), the heads concatenated along the last axis.
+    Explained in "Multi-head attention".
+    """
+    _check_positive_int("num_heads", num_heads)
+    if X.dim() != 3:
+        raise ValueError(
+            f"X must be a 3-D tensor (batch * heads, count, head size), got shape {tuple(X.shape)}"
+        )
+    if X.shape[0] % num_heads:
+        raise ValueError(f"the first axis of X ({X.shape[0]}) must be divisible by num_heads ({num_heads})")
+    X = X.reshape(-1, num_heads, X.shape[1], X.shape[2])  # (batch, heads, count, head size)
+    X = X.permute(0, 2, 1, 3)  # (batch, count, heads, head size)
+    return X.reshape(X.shape[0], X.shape[1], -1)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head scaled dot-product attention.
+
+    ``num_heads`` heads, each with its own learned projections of queries, keys and values
+    to ``num_hiddens / num_heads`` features, attend in parallel; their outputs are
+    concatenated and projected by ``W_o``. ``forward(queries, keys, values, valid_lens=None)``
+    takes (batch, queries, q_size), (batch, pairs, k_size), (batch, pairs, v_size) and
+    ``valid_lens`` as in :func:`masked_softmax` ((batch,) or (batch, queries)); returns
+    (batch, queries, num_hiddens). The input sizes are inferred on the first call
+    (``nn.LazyLinear``). The weights of the last call, (batch * num_heads, queries, pairs),
+    are in ``attention.attention_weights``. Explained in "Multi-head attention".
+    """
+
+    def __init__(self, num_hiddens, num_heads, dropout=0.0, bias=False, **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("num_hiddens", num_hiddens)
+        _check_positive_int("num_heads", num_heads)
+        if num_hiddens % num_heads:
+            raise ValueError(f"num_hiddens ({num_hiddens}) must be divisible by num_heads ({num_heads})")
+        self.num_heads = num_heads
+        self.attention = DotProductAttention(dropout)
+        self.W_q = nn.LazyLinear(num_hiddens, bias=bias)
+        self.W_k = nn.LazyLinear(num_hiddens, bias=bias)
+        self.W_v = nn.LazyLinear(num_hiddens, bias=bias)
+        self.W_o = nn.LazyLinear(num_hiddens, bias=bias)
+
+    def forward(self, queries, keys, values, valid_lens=None):
+        _check_qkv(queries, keys, values)
+        queries = transpose_qkv(self.W_q(queries), self.num_heads)
+        keys = transpose_qkv(self.W_k(keys), self.num_heads)
+        values = transpose_qkv(self.W_v(values), self.num_heads)
+        if valid_lens is not None:
+            valid_lens = torch.as_tensor(valid_lens, device=queries.device)
+            _check_valid_lens(valid_lens, keys.shape[0] // self.num_heads, queries.shape[1])
+            # one copy of each example's lengths per head, in transpose_qkv's order
+            valid_lens = torch.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0)
+        output = self.attention(queries, keys, values, valid_lens)  # (batch * heads, queries, head size)
+        return self.W_o(transpose_output(output, self.num_heads))
+
+
+class AttentionDecoder(Decoder):
+    """The base decoder with attention: a :class:`Decoder` whose ``attention_weights``
+    property returns the attention weights of its last decoding steps (for plotting).
+
+    Subclasses implement ``init_state``, ``forward`` and ``attention_weights``.
+    Explained in "Bahdanau attention".
+    """
+
+    @property
+    def attention_weights(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement the attention_weights property")
