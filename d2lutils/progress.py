@@ -5,6 +5,7 @@ evaluation; everything they have in common lives here, written once.
 """
 
 from d2lutils.plotting import Animator
+from d2lutils.timing import Accumulator, Timer
 
 _LEGEND = ["train loss", "train acc", "test acc"]
 
@@ -96,4 +97,45 @@ def lm_epochs(num_epochs, run_epoch, predict, device):
         "device": str(device),
         "history": history,
         "predictions": predictions,
+    }
+
+
+def seq2seq_epochs(num_epochs, data_iter, step, device):
+    """The epoch loop of both ``train_seq2seq``: plot the loss per token, print d2l's line.
+
+    ``step(batch)`` trains on one minibatch and returns (summed loss, target tokens). The first
+    minibatch is timed apart as a warm-up (a single minibatch in all is timed after all).
+    Returns the metrics both trainers report (explained in "Sequence to sequence learning").
+    """
+    animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, max(num_epochs, 2)])
+    plot_every = max(num_epochs // 50, 1)
+    history, total_time, total_tokens, warmup_time = [], 0.0, 0, 0.0
+    for epoch in range(num_epochs):
+        timer = Timer()
+        metric = Accumulator(3)  # summed loss, tokens, timed tokens
+        for i, batch in enumerate(data_iter):
+            batch_loss, num_tokens = step(batch)
+            first = epoch == 0 and i == 0
+            metric.add(batch_loss, num_tokens, 0 if first else num_tokens)
+            if first:
+                warmup_time = timer.stop()
+                timer.start()
+        if metric[1] == 0:
+            raise ValueError("data_iter yielded no minibatch")
+        total_time += timer.stop()
+        total_tokens += metric[2]
+        history.append(metric[0] / metric[1])
+        if (epoch + 1) % plot_every == 0 or epoch == num_epochs - 1:
+            animator.add(epoch + 1, [history[-1]])
+    if total_tokens == 0:  # a single minibatch in all: time it after all
+        total_tokens, total_time, warmup_time = metric[1], total_time + warmup_time, 0.0
+    speed = total_tokens / total_time
+    print(f"loss {history[-1]:.3f}, {speed:.1f} tokens/sec on {device}")
+    return {
+        "loss": history[-1],
+        "tokens_per_sec": speed,
+        "train_time": total_time,
+        "warmup_time": warmup_time,
+        "device": str(device),
+        "history": history,
     }

@@ -17,10 +17,9 @@ import tensorflow as tf
 from d2lutils.nmt import preprocess_nmt, truncate_pad
 from d2lutils.params import check_positive_int as _check_positive_int
 from d2lutils.params import check_positive_number as _check_positive_number
-from d2lutils.plotting import Animator
+from d2lutils.progress import seq2seq_epochs
 from d2lutils.tensorflow.encoder_decoder import Decoder, Encoder
 from d2lutils.tensorflow.rnn import grad_clipping
-from d2lutils.timing import Accumulator, Timer
 
 __all__ = [
     "MaskedSoftmaxCELoss",
@@ -238,40 +237,12 @@ def train_seq2seq(net, data_iter, lr, num_epochs, tgt_vocab, device=None):
             optimizer.apply_gradients(zip(grads, params))
             return batch_loss, tf.reduce_sum(Y_valid_len)
 
-        animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, max(num_epochs, 2)])
-        plot_every = max(num_epochs // 50, 1)
-        history, total_time, total_tokens, warmup_time = [], 0.0, 0, 0.0
-        for epoch in range(num_epochs):
-            timer = Timer()
-            metric = Accumulator(3)  # summed loss, tokens, timed tokens
-            for i, batch in enumerate(data_iter):
-                batch_loss, num_tokens = step(*batch)
-                num_tokens = int(num_tokens)
-                is_first = epoch == 0 and i == 0
-                metric.add(float(batch_loss), num_tokens, 0 if is_first else num_tokens)
-                if is_first:
-                    warmup_time = timer.stop()
-                    timer.start()
-            seconds = timer.stop()
-            total_time += seconds
-            total_tokens += metric[2]
-            history.append(metric[0] / metric[1])
-            if (epoch + 1) % plot_every == 0 or epoch == num_epochs - 1:
-                animator.add(epoch + 1, [history[-1]])
-    if total_tokens == 0:  # a single minibatch in all: time it after all
-        total_tokens, total_time, warmup_time = metric[1], total_time + warmup_time, 0.0
-    speed = total_tokens / total_time
-    print(f"loss {history[-1]:.3f}, {speed:.1f} tokens/sec on {device}")
-    return {
-        "loss": history[-1],
-        "tokens_per_sec": speed,
-        "train_time": total_time,
-        "warmup_time": warmup_time,
-        "device": str(device),
-        "history": history,
-        "net": net,
-        "traces": step.experimental_get_tracing_count(),
-    }
+        def train_batch(batch):
+            batch_loss, num_tokens = step(*batch)
+            return float(batch_loss), int(num_tokens)
+
+        result = seq2seq_epochs(num_epochs, data_iter, train_batch, device)
+    return {**result, "net": net, "traces": step.experimental_get_tracing_count()}
 
 
 def _source_tokens(src_sentence, src_vocab, num_steps):

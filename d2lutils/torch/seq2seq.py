@@ -12,8 +12,7 @@ from torch import nn
 from d2lutils.nmt import preprocess_nmt, truncate_pad
 from d2lutils.params import check_positive_int as _check_positive_int
 from d2lutils.params import check_positive_number as _check_positive_number
-from d2lutils.plotting import Animator
-from d2lutils.timing import Accumulator, Timer
+from d2lutils.progress import seq2seq_epochs
 from d2lutils.torch.encoder_decoder import Decoder, Encoder
 from d2lutils.torch.rnn import grad_clipping
 
@@ -169,55 +168,35 @@ def train_seq2seq(net, data_iter, lr, num_epochs, tgt_vocab, device=None):
     _check_positive_number("lr", lr)
     _check_positive_int("num_epochs", num_epochs)
     device = torch.device(device) if device is not None else torch.device("cpu")
-    net.apply(_xavier_init)
+    bos = tgt_vocab["<bos>"]
     net.to(device)
+    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in net.parameters()):
+        # Lazy layers (nn.LazyLinear in MultiHeadAttention) get their shapes from one forward
+        # pass on the first minibatch; only then can they be Xavier-initialised.
+        first = next(iter(data_iter), None)
+        if first is None:
+            raise ValueError("data_iter yielded no minibatch")
+        X, X_valid_len, Y, _ = (t.to(device) for t in first)
+        with torch.no_grad():
+            net(X, torch.cat([torch.full_like(Y[:, :1], bos), Y[:, :-1]], dim=1), X_valid_len)
+    net.apply(_xavier_init)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     loss = MaskedSoftmaxCELoss()
-    bos = tgt_vocab["<bos>"]
-    animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, max(num_epochs, 2)])
-    plot_every = max(num_epochs // 50, 1)
-    history, total_time, total_tokens, warmup_time = [], 0.0, 0, 0.0
     net.train()
-    for epoch in range(num_epochs):
-        timer = Timer()
-        metric = Accumulator(3)  # summed loss, tokens, timed tokens
-        for i, batch in enumerate(data_iter):
-            X, X_valid_len, Y, Y_valid_len = (t.to(device) for t in batch)
-            optimizer.zero_grad()
-            bos_column = torch.full((Y.shape[0], 1), bos, dtype=Y.dtype, device=device)
-            dec_input = torch.cat([bos_column, Y[:, :-1]], dim=1)  # teacher forcing
-            Y_hat, _ = net(X, dec_input, X_valid_len)
-            batch_loss = loss(Y_hat, Y, Y_valid_len).sum()
-            batch_loss.backward()
-            grad_clipping(net, 1)
-            optimizer.step()
-            num_tokens = int(Y_valid_len.sum())
-            first = epoch == 0 and i == 0
-            metric.add(float(batch_loss.detach()), num_tokens, 0 if first else num_tokens)
-            if first:
-                warmup_time = timer.stop()
-                timer.start()
-        if metric[1] == 0:
-            raise ValueError("data_iter yielded no minibatch")
-        seconds = timer.stop()
-        total_time += seconds
-        total_tokens += metric[2]
-        history.append(metric[0] / metric[1])
-        if (epoch + 1) % plot_every == 0 or epoch == num_epochs - 1:
-            animator.add(epoch + 1, [history[-1]])
-    if total_tokens == 0:  # a single minibatch in all: time it after all
-        total_tokens, total_time, warmup_time = metric[1], total_time + warmup_time, 0.0
-    speed = total_tokens / total_time
-    print(f"loss {history[-1]:.3f}, {speed:.1f} tokens/sec on {device}")
-    return {
-        "loss": history[-1],
-        "tokens_per_sec": speed,
-        "train_time": total_time,
-        "warmup_time": warmup_time,
-        "device": str(device),
-        "history": history,
-        "net": net,
-    }
+
+    def step(batch):
+        X, X_valid_len, Y, Y_valid_len = (t.to(device) for t in batch)
+        optimizer.zero_grad()
+        bos_column = torch.full((Y.shape[0], 1), bos, dtype=Y.dtype, device=device)
+        dec_input = torch.cat([bos_column, Y[:, :-1]], dim=1)  # teacher forcing
+        Y_hat, _ = net(X, dec_input, X_valid_len)
+        batch_loss = loss(Y_hat, Y, Y_valid_len).sum()
+        batch_loss.backward()
+        grad_clipping(net, 1)
+        optimizer.step()
+        return float(batch_loss.detach()), int(Y_valid_len.sum())
+
+    return {**seq2seq_epochs(num_epochs, data_iter, step, device), "net": net}
 
 
 def _source_tokens(src_sentence, src_vocab, num_steps):
