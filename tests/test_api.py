@@ -3,6 +3,8 @@ redefinition of a package helper in a later notebook, no dead public names."""
 
 import ast
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -71,7 +73,12 @@ def test_every_public_name_names_its_section():
         module_doc = __import__(module, fromlist=["_"]).__doc__ if module else None
         if isinstance(obj, dict | tuple):  # constants: the module's docstring names the section
             module_doc = __import__(
-                {"DATASETS": "d2lutils.data", "FASHION_MNIST_LABELS": "d2lutils.fashion_mnist"}[name],
+                {
+                    "DATASETS": "d2lutils.data",
+                    "FASHION_MNIST_LABELS": "d2lutils.fashion_mnist",
+                    "VOC_CLASSES": "d2lutils.segmentation",
+                    "VOC_COLORMAP": "d2lutils.segmentation",
+                }[name],
                 fromlist=["_"],
             ).__doc__
             obj = None
@@ -133,3 +140,10 @@ def test_public_name_is_used_by_the_book(prefix, name):
     package_source = "\n".join(p.read_text() for p in (ROOT / "d2lutils").rglob("*.py"))
     uses = len(re.findall(rf"\b{re.escape(name)}\b", package_source))
     assert uses > 2, f"{prefix}.{name} is public but no notebook uses it (and the package barely does)"
+
+
+def test_the_torch_half_does_not_import_torchvision():
+    """torchvision doubles `from d2lutils import torch` (5 s more under load): import it lazily."""
+    code = "import sys; from d2lutils import torch; print('torchvision' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
