@@ -23,7 +23,9 @@
 - ``seq2seq``: ``train_seq2seq`` of the GRU encoder-decoder of "Sequence to sequence learning"
   at the reference settings (embedding 32, 32 hidden units, 2 layers, dropout 0.1, batch 64,
   10 steps, Adam lr 0.005, the first 600 English-French pairs), ``SEQ2SEQ_EPOCHS`` epochs, each
-  package with its own ``Seq2SeqEncoder``/``Seq2SeqDecoder``/``EncoderDecoder``. Both read the
+  package with its own ``Seq2SeqEncoder``/``EncoderDecoder``. d2l 0.17.6 does not ship the
+  decoder (the reference defines it in its notebook), so its side gets the same architecture
+  written here on its ``Decoder`` interface (``_peer_seq2seq_decoder``). Both read the
   minibatches of d2lutils' ``load_data_nmt`` (d2l 0.17.6's loader would download its zip);
   the time covers the whole call; tokens are the target tokens (``Y_valid_len``) trained on.
 The other tasks report examples per second (training examples / wall time).
@@ -291,6 +293,58 @@ def _rnn_task(task, package, framework, lib):
     return {"examples_per_sec": tokens / seconds, "seconds": seconds, "unit": "tokens"}
 
 
+def _peer_seq2seq_decoder(lib, framework, vocab_size, embed_size, num_hiddens, num_layers, dropout):
+    """The seq2seq GRU decoder (context = the encoder's last top-layer state, concatenated to
+    every input step) on d2l 0.17.6's ``Decoder`` interface, which that package does not ship."""
+    if framework == "torch":
+        import torch
+        from torch import nn
+
+        class Decoder(lib.Decoder):
+            def __init__(self):
+                super().__init__()
+                self.embedding = nn.Embedding(vocab_size, embed_size)
+                self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers, dropout=dropout)
+                self.dense = nn.Linear(num_hiddens, vocab_size)
+
+            def init_state(self, enc_outputs, *args):
+                return enc_outputs[1]
+
+            def forward(self, X, state):
+                X = self.embedding(X).permute(1, 0, 2)  # (steps, batch, embed)
+                context = state[-1].expand(X.shape[0], -1, -1)
+                output, state = self.rnn(torch.cat((X, context), 2), state)
+                return self.dense(output).permute(1, 0, 2), state
+
+        return Decoder()
+    import tensorflow as tf
+
+    class Decoder(lib.Decoder):
+        def __init__(self):
+            super().__init__()
+            self.embedding = tf.keras.layers.Embedding(vocab_size, embed_size)
+            cells = [tf.keras.layers.GRUCell(num_hiddens, dropout=dropout) for _ in range(num_layers)]
+            self.rnn = tf.keras.layers.RNN(
+                tf.keras.layers.StackedRNNCells(cells), return_sequences=True, return_state=True
+            )
+            self.dense = tf.keras.layers.Dense(vocab_size)
+
+        @staticmethod
+        def _flat(state):  # Keras 3 returns each stacked GRU cell's state as a one-tensor list
+            return [s[0] if isinstance(s, (list, tuple)) else s for s in state]
+
+        def init_state(self, enc_outputs, *args):
+            return self._flat(enc_outputs[1])
+
+        def call(self, X, state, **kwargs):
+            X = self.embedding(X)
+            context = tf.repeat(tf.expand_dims(state[-1], axis=1), repeats=X.shape[1], axis=1)
+            out = self.rnn(tf.concat((X, context), axis=2), state, **kwargs)
+            return self.dense(out[0]), self._flat(out[1:])
+
+    return Decoder()
+
+
 def _seq2seq_task(package, framework, lib):
     if framework == "torch":
         import torch
@@ -304,7 +358,10 @@ def _seq2seq_task(package, framework, lib):
         from d2lutils import tensorflow as ours
     data_iter, src_vocab, tgt_vocab = ours.load_data_nmt(64, 10, num_examples=600)
     encoder = lib.Seq2SeqEncoder(len(src_vocab), 32, 32, 2, 0.1)
-    decoder = lib.Seq2SeqDecoder(len(tgt_vocab), 32, 32, 2, 0.1)
+    if package == "d2lutils":
+        decoder = lib.Seq2SeqDecoder(len(tgt_vocab), 32, 32, 2, 0.1)
+    else:
+        decoder = _peer_seq2seq_decoder(lib, framework, len(tgt_vocab), 32, 32, 2, 0.1)
     net = lib.EncoderDecoder(encoder, decoder)
     device = lib.try_gpu() if framework == "torch" else "/CPU:0"
     start = time.perf_counter()
