@@ -272,3 +272,21 @@ class Animator:
         else:
             self._redraw()
             _pyplot().show()
+
+
+def draw_bboxes(axes, boxes, labels, colors, to_rect):
+    """Draw corner-format ``boxes`` (rows of x1, y1, x2, y2) on ``axes`` with ``to_rect``, a
+    label in each box's upper-left corner: the drawing behind both frameworks' ``show_bboxes``
+    (explained in "Anchor boxes")."""
+    labels = [labels] if isinstance(labels, str) else list(labels or [])
+    if labels and len(labels) != len(boxes):
+        raise ValueError(f"labels must have one entry per box ({len(boxes)}), got {len(labels)}")
+    colors = [colors] if isinstance(colors, str) else list(colors or ["b", "g", "r", "m", "c"])
+    for i, bbox in enumerate(boxes):
+        color = colors[i % len(colors)]
+        rect = to_rect(bbox, color)
+        axes.add_patch(rect)
+        if labels:
+            text_color = "k" if color == "w" else "w"
+            axes.text(rect.xy[0], rect.xy[1], labels[i], va="center", ha="center", fontsize=9,
+                      color=text_color, bbox={"facecolor": color, "lw": 0})  # fmt: skip

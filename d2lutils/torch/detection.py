@@ -8,6 +8,8 @@ function and gives the same numbers.
 
 import torch
 
+from d2lutils.plotting import draw_bboxes
+
 __all__ = [
     "assign_anchor_to_bbox",
     "bbox_to_rect",
@@ -117,26 +119,7 @@ def show_bboxes(axes, bboxes, labels=None, colors=None):
     "Anchor boxes".
     """
     bboxes = _as_boxes(bboxes, "bboxes").detach().cpu().reshape(-1, 4)
-    labels = [labels] if isinstance(labels, str) else list(labels or [])
-    if labels and len(labels) != len(bboxes):
-        raise ValueError(f"labels must have one entry per box ({len(bboxes)}), got {len(labels)}")
-    colors = [colors] if isinstance(colors, str) else list(colors or ["b", "g", "r", "m", "c"])
-    for i, bbox in enumerate(bboxes):
-        color = colors[i % len(colors)]
-        rect = bbox_to_rect(bbox, color)
-        axes.add_patch(rect)
-        if labels:
-            text_color = "k" if color == "w" else "w"
-            axes.text(
-                rect.xy[0],
-                rect.xy[1],
-                labels[i],
-                va="center",
-                ha="center",
-                fontsize=9,
-                color=text_color,
-                bbox={"facecolor": color, "lw": 0},
-            )
+    draw_bboxes(axes, bboxes, labels, colors, bbox_to_rect)
 
 
 def box_iou(boxes1, boxes2):
