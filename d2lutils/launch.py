@@ -3,9 +3,11 @@ implementation for multiple GPUs").
 
 Framework-free: a worker is any command (a list of arguments, e.g. ``["torchrun", ...]`` or
 ``[sys.executable, "train.py"]``). :func:`free_port` finds a TCP port on 127.0.0.1 for the
-workers to meet at; :func:`run_workers` starts the workers, collects their output and always
-cleans up: when one fails or the time runs out, the others are stopped, and no process (nor
-any process a worker started, such as torchrun's children) is left behind.
+workers to meet at; :func:`localhost_env` holds the settings that keep PyTorch's worker
+sockets on the loopback interface; :func:`run_workers` starts the workers (with those
+settings), collects their output and always cleans up: when one fails or the time runs out,
+the others are stopped, and no process (nor any process a worker started, such as torchrun's
+children) is left behind.
 """
 
 import os
@@ -15,7 +17,7 @@ import subprocess
 import tempfile
 import time
 
-__all__ = ["free_port", "run_workers"]
+__all__ = ["free_port", "localhost_env", "run_workers"]
 
 LOCALHOST = "127.0.0.1"
 
@@ -33,6 +35,40 @@ def free_port(host=LOCALHOST):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def _loopback_interface():
+    """The name of the loopback network interface: ``lo`` on Linux, ``lo0`` on macOS and BSD."""
+    try:
+        names = [name for _, name in socket.if_nameindex()]
+    except OSError:  # no interface list (unusual): assume Linux
+        names = []
+    return next((name for name in ("lo", "lo0") if name in names), "lo")
+
+
+def localhost_env():
+    """Environment settings that keep PyTorch's worker sockets on the loopback interface.
+
+    - ``GLOO_SOCKET_IFNAME`` and ``NCCL_SOCKET_IFNAME``: the interface whose address the
+      ``gloo`` and ``nccl`` backends listen on for their peers (by default gloo takes the
+      address the machine's host name resolves to, which may be a network address);
+    - ``TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1``: ``torchrun``'s agent does not host a key-value
+      store (a TCPStore) for the workers; the workers meet at ``MASTER_ADDR:MASTER_PORT``,
+      hosted by rank 0 (a TCPStore server listens on every interface unless it is handed a
+      socket bound to one address; the book's DDP script binds it to ``MASTER_ADDR``).
+
+    TensorFlow has no such setting: its gRPC server listens on every interface (see the
+    section). For runs across machines, leave these out (``run_workers(..., localhost=False)``)
+    and give the interface that connects the machines instead.
+
+    Explained in "Concise implementation for multiple GPUs".
+    """
+    loopback = _loopback_interface()
+    return {
+        "GLOO_SOCKET_IFNAME": loopback,
+        "NCCL_SOCKET_IFNAME": loopback,
+        "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1",
+    }
 
 
 def _stop(processes, grace=5.0):
@@ -63,12 +99,14 @@ def _tail(text, lines=20):
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def run_workers(commands, env=None, timeout=300, cwd=None):
+def run_workers(commands, env=None, timeout=300, cwd=None, localhost=True):
     """Run worker processes side by side; return their standard outputs, in order.
 
     ``commands`` is a list of argument lists, one per worker. ``env`` is added to this
     process's environment: one dict for every worker, or a list with one dict per worker (for
-    settings such as TF_CONFIG that differ between workers). Each worker runs in its own
+    settings such as TF_CONFIG that differ between workers). With ``localhost=True`` the
+    settings of :func:`localhost_env` come first (``env`` overrides them), so that PyTorch's
+    workers listen on the loopback interface only. Each worker runs in its own
     process group, so that everything it starts can be stopped with it. When a worker exits
     with an error, or ``timeout`` seconds pass, the others are terminated (and killed if they
     do not stop within 5 s), and a ``RuntimeError`` shows the failing worker's command and the
@@ -95,6 +133,9 @@ def run_workers(commands, env=None, timeout=300, cwd=None):
         raise TypeError(f"env must be None, a dict or a list of {len(commands)} dicts, got {env!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if not isinstance(localhost, bool):
+        raise TypeError(f"localhost must be a bool, got {localhost!r}")
+    base = {**os.environ, **(localhost_env() if localhost else {})}
 
     processes, logs = [], []
     try:
@@ -107,7 +148,7 @@ def run_workers(commands, env=None, timeout=300, cwd=None):
                     stdout=out,
                     stderr=err,
                     stdin=subprocess.DEVNULL,
-                    env={**os.environ, **{k: str(v) for k, v in extra.items()}},
+                    env={**base, **{k: str(v) for k, v in extra.items()}},
                     cwd=cwd,
                     start_new_session=True,  # its own process group, see _stop
                 )

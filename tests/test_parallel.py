@@ -2,6 +2,12 @@
 launcher of "Concise implementation for multiple GPUs" (failing workers, timeouts, ports,
 localhost only), and parity of the frameworks' engines with single-device training.
 
+Localhost only: a real torchrun launch, as the notebook makes it, must listen on loopback
+addresses only (every process of the launch, torchrun's agent included). TensorFlow is not
+covered: the gRPC server of MultiWorkerMirroredStrategy listens on every interface whatever
+TF_CONFIG says (GrpcServer::Init binds "0.0.0.0:<port>"; no setting changes it), as the
+notebook tells the reader.
+
 Parity tolerances: parameters after a few SGD steps agree within atol 1e-5 (measured
 differences are around 1e-7, float32 rounding of a different summation order):
 - PyTorch: DistributedDataParallel with 2 gloo worker processes vs plain training in one
@@ -12,12 +18,17 @@ differences are around 1e-7, float32 rounding of a different summation order):
   reliably in seconds on a 2-core machine; the notebook runs MultiWorkerMirroredStrategy.
 """
 
+import ipaddress
 import json
 import os
+import shutil
 import socket
+import struct
 import sys
 import textwrap
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,6 +63,66 @@ def _gone(pid, wait=5.0):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+
+
+def _descendants(root):
+    """The pids of every living descendant of ``root`` (by parent pid: torchrun starts its
+    workers in sessions of their own)."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parent.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def _decode_address(hex_address):
+    """'0100007F:1F90' (as /proc/net/tcp* write it) -> ('127.0.0.1', 8080)."""
+    ip, port = hex_address.split(":")
+    raw = bytes.fromhex(ip)  # 32-bit words in host (little-endian) order
+    raw = b"".join(struct.pack(">I", struct.unpack("<I", raw[i : i + 4])[0]) for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(raw)), int(port, 16)
+
+
+def _listening_sockets(pids):
+    """{(address, port): pid} for the listening TCP sockets the processes ``pids`` hold."""
+    owner = {}
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                owner[target[8:-1]] = pid
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.read().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in owner:  # 0A: LISTEN
+                    found[_decode_address(fields[1])] = owner[fields[9]]
+    return found
+
+
+def _show(address, port):
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _is_loopback(address):
+    ip = ipaddress.ip_address(address)
+    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
 
 
 # --- the hand-written helpers -----------------------------------------------------------
@@ -128,6 +199,22 @@ def test_run_workers_returns_outputs_with_per_worker_env():
 def test_run_workers_validates_arguments(commands, env, timeout, error):
     with pytest.raises(error):
         d2l.run_workers(commands, env=env, timeout=timeout)
+
+
+def test_run_workers_applies_localhost_env_by_default():
+    settings = d2l.localhost_env()
+    assert settings["TORCH_DISABLE_SHARE_RDZV_TCP_STORE"] == "1"
+    loopback = {name for _, name in socket.if_nameindex()} & {"lo", "lo0"}
+    assert settings["GLOO_SOCKET_IFNAME"] == settings["NCCL_SOCKET_IFNAME"] in loopback
+    names = ("GLOO_SOCKET_IFNAME", "TORCH_DISABLE_SHARE_RDZV_TCP_STORE")
+    code = f"import os; print(*(os.environ.get(name) for name in {names!r}))"
+    default, override = d2l.run_workers([[PY, "-c", code]] * 2, env=[{}, {"GLOO_SOCKET_IFNAME": "eth9"}])
+    assert default.split() == [settings["GLOO_SOCKET_IFNAME"], "1"]
+    assert override.split() == ["eth9", "1"]  # the caller's env wins
+    (plain,) = d2l.run_workers([[PY, "-c", code]], env={"GLOO_SOCKET_IFNAME": "x"}, localhost=False)
+    assert plain.split()[1] == str(os.environ.get("TORCH_DISABLE_SHARE_RDZV_TCP_STORE"))
+    with pytest.raises(TypeError, match="localhost"):
+        d2l.run_workers([[PY, "-c", "pass"]], localhost="yes")
 
 
 def test_failing_worker_stops_the_others_and_shows_its_error(tmp_path):
@@ -256,6 +343,64 @@ def test_ddp_two_gloo_workers_match_single_process_and_listen_on_localhost(tmp_p
     listening = [a for out in outputs[:2] for a in json.loads(out.splitlines()[-1])["listening"]]
     assert listening, "the DDP workers should listen for their peers"
     assert all(a.startswith(loopback) for a in listening), f"non-local listening sockets: {listening}"
+
+
+TORCHRUN_WORKER = """
+import json, os, socket, time
+import torch
+import torch.distributed as dist
+
+rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+# join_group of the notebook's DDP script: rank 0 hosts the store on MASTER_ADDR only
+if os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True":
+    dist.init_process_group("gloo")  # torchrun's agent hosts the store
+else:
+    addr, port = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
+    listen_fd = socket.create_server((addr, port)).detach() if rank == 0 else None
+    store = dist.TCPStore(addr, port, world_size, is_master=rank == 0, master_listen_fd=listen_fd)
+    dist.init_process_group("gloo", store=store, rank=rank, world_size=world_size)
+total = torch.ones(1)
+dist.all_reduce(total)
+time.sleep(1.0)  # every socket is open now: give the test's sampler time to see them
+dist.barrier()
+print(json.dumps({"rank": rank, "sum": float(total)}), flush=True)
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.notebooks
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads Linux's /proc/net/tcp")
+def test_torchrun_launch_listens_on_loopback_only(tmp_path):
+    """torchrun with two gloo workers, launched as the notebook does; while it runs, sample
+    the listening sockets of every process under this one (torchrun's agent and workers).
+    Without the localhost settings (run_workers(..., localhost=False) or --standalone), the
+    agent's TCPStores listen on [::]; without the bound socket, rank 0's store does."""
+    script = tmp_path / "worker.py"
+    script.write_text(TORCHRUN_WORKER)
+    torchrun = shutil.which("torchrun") or str(Path(PY).with_name("torchrun"))
+    command = [torchrun, "--nnodes=1", "--nproc_per_node=2", "--rdzv-backend=c10d",
+               "--rdzv-conf=store_type=file", f"--rdzv-endpoint={tmp_path / 'rendezvous'}",
+               "--rdzv-id=test", "--local-addr=127.0.0.1", str(script)]  # fmt: skip
+    seen, done = {}, threading.Event()
+
+    def sample():
+        while not done.is_set():
+            seen.update(_listening_sockets(_descendants(os.getpid())))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        (output,) = d2l.run_workers([command], env=ONE_THREAD, timeout=120)
+    finally:
+        done.set()
+        sampler.join()
+    results = sorted(json.loads(line)["rank"] for line in output.splitlines() if line.startswith("{"))
+    assert results == [0, 1], output
+    print("listening:", ", ".join(f"{_show(*a)} (pid {pid})" for a, pid in sorted(seen.items())))
+    assert len(set(seen.values())) >= 2, f"expected both workers' gloo listeners, saw {seen}"
+    non_local = {_show(*a): pid for a, pid in seen.items() if not _is_loopback(a[0])}
+    assert not non_local, f"listening on non-loopback addresses: {non_local}"
 
 
 def _initial_conv_weight():
