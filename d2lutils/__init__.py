@@ -22,10 +22,6 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # start-up notice (written from C++, under no log level) is filtered out of the next
 # `import tensorflow` by d2lutils.quiet_import; set TF_ENABLE_ONEDNN_OPTS=0 for plain kernels.
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-# PyTorch's OpenMP threads otherwise spin while waiting for work. Beside TensorFlow's own
-# threads in the same kernel, or any other busy process, that spinning slowed PyTorch's
-# training loops 2-4x on a 2-core machine; sleeping threads cost little when it is idle.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from d2lutils import quiet_import as _quiet_import  # noqa: E402
 
