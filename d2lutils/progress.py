@@ -29,6 +29,24 @@ def fit_epochs(num_epochs, train_epoch, evaluate, ylim=(0.3, 0.9)):
     return report(train_loss, train_acc, test_acc)
 
 
+LR_SCHEDULES = (None, "cosine")
+
+
+def check_lr_schedule(lr_schedule):
+    """Raise ``ValueError`` unless ``lr_schedule`` is one ``train_ch6`` knows (see LR_SCHEDULES)."""
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+
+
+def check_schedule_args(total_steps, warmup, start_factor):
+    """The argument checks both frameworks' ``cosine_schedule`` share."""
+    if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 2:
+        raise ValueError(f"total_steps must be an int >= 2, got {total_steps!r}")
+    for name, value in (("warmup", warmup), ("start_factor", start_factor)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+
+
 def is_plot_step(i, num_batches):
     """True for the batches ``train_ch6`` plots: about five per epoch, and the last one."""
     return (i + 1) % max(num_batches // 5, 1) == 0 or i == num_batches - 1

@@ -168,6 +168,65 @@ def test_train_ch6_momentum_is_sgd_momentum_and_is_checked():
             )
 
 
+def test_cosine_schedule_gives_the_same_rates_in_both_frameworks():
+    """Warm-up over the first tenth, then a cosine towards 0; torch's and Keras's parts agree."""
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=0.1)
+    scheduler = d2l_pt.cosine_schedule(optimizer, 20)
+    rates_pt = []
+    for _ in range(20):
+        rates_pt.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    schedule_tf = d2l_tf.cosine_schedule(0.1, 20)
+    rates_tf = [float(schedule_tf(k)) for k in range(20)]
+    np.testing.assert_allclose(rates_pt, rates_tf, rtol=1e-5, atol=1e-7)
+    assert rates_pt[0] == pytest.approx(0.01) and rates_pt[1] == pytest.approx(0.055)
+    assert rates_pt[2] == pytest.approx(0.1) == max(rates_pt)  # warm-up: 2 of 20 steps
+    assert np.all(np.diff(rates_pt[2:]) < 0) and rates_pt[-1] < 0.001
+    for bad in (
+        {"total_steps": 1},
+        {"total_steps": 2.5},
+        {"warmup": 0},
+        {"warmup": 1.0},
+        {"start_factor": True},
+    ):
+        args = {"total_steps": 20, **bad}
+        name = next(iter(bad))
+        with pytest.raises(ValueError, match=name):
+            d2l_pt.cosine_schedule(optimizer, **args)
+        with pytest.raises(ValueError, match=name):
+            d2l_tf.cosine_schedule(0.1, **args)
+
+
+def test_train_ch6_lr_schedule_changes_the_steps_and_is_checked():
+    """``lr_schedule="cosine"`` trains with other rates than a constant lr; unknown names are refused."""
+    X = np.random.default_rng(0).normal(size=(8, 1, 4, 4)).astype(np.float32)
+    y = np.arange(8) % 2
+    data_pt = [(torch.tensor(X), torch.tensor(y))]
+    data_tf = d2l_tf.load_array((X.transpose(0, 2, 3, 1), y.astype(np.int32)), 8, is_train=False)
+
+    def net_tf():
+        return keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(2)])
+
+    weights_pt, weights_tf = {}, {}
+    for schedule in (None, "cosine"):
+        torch.manual_seed(0)
+        net_pt = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+        d2l_pt.train_ch6(net_pt, data_pt, data_pt, 3, 0.1, "cpu", lr_schedule=schedule)
+        weights_pt[schedule] = net_pt[1].weight.detach().numpy().copy()
+        keras.utils.set_random_seed(0)
+        result = d2l_tf.train_ch6(net_tf, data_tf, data_tf, 3, 0.1, d2l_tf.try_gpu(), lr_schedule=schedule)
+        weights_tf[schedule] = result["net"].layers[-1].kernel.numpy().copy()
+    assert not np.allclose(weights_pt[None], weights_pt["cosine"])
+    assert not np.allclose(weights_tf[None], weights_tf["cosine"])
+    for bad in ("step", "Cosine", 1):
+        with pytest.raises(ValueError, match="lr_schedule"):
+            d2l_pt.train_ch6(net_pt, data_pt, data_pt, 1, 0.1, "cpu", lr_schedule=bad)
+        with pytest.raises(ValueError, match="lr_schedule"):
+            d2l_tf.train_ch6(net_tf, data_tf, data_tf, 1, 0.1, d2l_tf.try_gpu(), lr_schedule=bad)
+
+
 def test_synthetic_data_follows_the_true_parameters():
     torch.manual_seed(0)
     tf.random.set_seed(0)

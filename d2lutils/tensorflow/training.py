@@ -10,7 +10,14 @@ import tensorflow as tf
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
 from d2lutils.plotting import Animator, show_images
-from d2lutils.progress import epoch_animator, fit_epochs, is_plot_step, report
+from d2lutils.progress import (
+    check_lr_schedule,
+    check_schedule_args,
+    epoch_animator,
+    fit_epochs,
+    is_plot_step,
+    report,
+)
 from d2lutils.timing import Accumulator, Timer
 
 
@@ -248,12 +255,35 @@ def evaluate_accuracy_gpu(net, data_iter, device=None):
         return _accuracy_with(_predictor(net), data_iter)
 
 
-def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
+def cosine_schedule(lr, total_steps, warmup=0.1, start_factor=0.1):
+    """A learning-rate schedule over ``total_steps`` optimizer steps, from Keras's own parts.
+
+    For the first ``warmup`` share of the steps the rate rises linearly from
+    ``start_factor * lr`` to ``lr``, then it falls along half a cosine towards 0 (0 would
+    come one step after the last): ``keras.optimizers.schedules.CosineDecay`` with its warm-up, to pass to an
+    optimizer as ``learning_rate``. The PyTorch half builds the same rates from
+    ``LinearLR`` and ``CosineAnnealingLR`` (checked by a test).
+
+    Explained in "Networks with parallel concatenations (GoogLeNet)".
+    """
+    check_schedule_args(total_steps, warmup, start_factor)
+    warmup_steps = max(1, round(total_steps * warmup))
+    return keras.optimizers.schedules.CosineDecay(
+        lr * start_factor,
+        decay_steps=max(1, total_steps - warmup_steps),
+        warmup_target=lr,
+        warmup_steps=warmup_steps,
+    )
+
+
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0, lr_schedule=None):
     """Train a classifier on ``device`` with SGD and cross-entropy (explained in "LeNet").
 
     ``momentum`` (default 0: the reference book's plain SGD) is SGD's momentum, which the
     scaled networks of "Modern convolutional neural networks" use to learn in a few epochs
-    (explained in "Network in network (NiN)").
+    (explained in "Network in network (NiN)"). ``lr_schedule=None`` keeps ``lr`` constant
+    (the reference's way); ``"cosine"`` warms it up and lets it decay to 0 over the whole
+    run with :func:`cosine_schedule` (explained in "GoogLeNet").
 
     ``net`` is a Keras model or a function returning one; a function is called inside
     ``tf.device(device)`` so the weights are created there (Keras initialises Dense and
@@ -270,14 +300,17 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
             raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+        check_lr_schedule(lr_schedule)
+        num_batches = (
+            sum(1 for _ in train_iter) if train_iter.cardinality() < 0 else int(train_iter.cardinality())
+        )
+        if lr_schedule == "cosine":
+            lr = cosine_schedule(lr, num_epochs * num_batches)
         step = _train_step(net, loss, keras.optimizers.SGD(learning_rate=lr, momentum=momentum))
         predict = _predictor(net)
         animator = epoch_animator(num_epochs)
         timer = Timer()
         timer.times.clear()
-        num_batches = (
-            sum(1 for _ in train_iter) if train_iter.cardinality() < 0 else int(train_iter.cardinality())
-        )
         for epoch in range(num_epochs):
             metric = Accumulator(3)  # summed loss, correct predictions, examples
             for i, (X, y) in enumerate(train_iter):

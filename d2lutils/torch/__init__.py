@@ -36,6 +36,7 @@ from d2lutils.torch.text import *  # noqa: F403 (its __all__; see below)
 from d2lutils.torch.training import (
     Updater,
     accuracy,
+    cosine_schedule,
     evaluate_accuracy,
     evaluate_accuracy_gpu,
     evaluate_loss,
@@ -54,6 +55,7 @@ __all__ = [
     "FashionMNIST",
     "Updater",
     "accuracy",
+    "cosine_schedule",
     "corr2d",
     "evaluate_accuracy",
     "evaluate_accuracy_gpu",

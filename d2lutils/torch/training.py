@@ -6,7 +6,14 @@ from torch import nn
 
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
 from d2lutils.plotting import show_images
-from d2lutils.progress import epoch_animator, fit_epochs, is_plot_step, report
+from d2lutils.progress import (
+    check_lr_schedule,
+    check_schedule_args,
+    epoch_animator,
+    fit_epochs,
+    is_plot_step,
+    report,
+)
 from d2lutils.timing import Accumulator, Timer
 
 
@@ -168,12 +175,38 @@ def evaluate_accuracy_gpu(net, data_iter, device=None):
     return metric[0] / metric[1]
 
 
-def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
+def cosine_schedule(optimizer, total_steps, warmup=0.1, start_factor=0.1):
+    """A learning-rate schedule over ``total_steps`` optimizer steps, from torch's own parts.
+
+    For the first ``warmup`` share of the steps the rate rises linearly from
+    ``start_factor`` times the optimizer's ``lr`` to ``lr`` (``LinearLR``), then it falls
+    along half a cosine towards 0 (``CosineAnnealingLR``; 0 would come one step after the
+    last); call ``.step()`` after every optimizer step. The TensorFlow half builds the same
+    rates with Keras's ``CosineDecay`` (checked by a test).
+
+    Explained in "Networks with parallel concatenations (GoogLeNet)".
+    """
+    check_schedule_args(total_steps, warmup, start_factor)
+    warmup_steps = max(1, round(total_steps * warmup))
+    schedulers = torch.optim.lr_scheduler
+    return schedulers.SequentialLR(
+        optimizer,
+        [
+            schedulers.LinearLR(optimizer, start_factor, 1.0, warmup_steps),
+            schedulers.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup_steps)),
+        ],
+        milestones=[warmup_steps],
+    )
+
+
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0, lr_schedule=None):
     """Train a classifier on ``device`` with SGD and cross-entropy (explained in "LeNet").
 
     ``momentum`` (default 0: the reference book's plain SGD) is SGD's momentum, which the
     scaled networks of "Modern convolutional neural networks" use to learn in a few epochs
-    (explained in "Network in network (NiN)").
+    (explained in "Network in network (NiN)"). ``lr_schedule=None`` keeps ``lr`` constant
+    (the reference's way); ``"cosine"`` warms it up and lets it decay to 0 over the whole
+    run with :func:`cosine_schedule` (explained in "GoogLeNet").
     Weights of linear and convolutional layers are Xavier-initialised first. Plots the
     training curves, prints ``loss …, train acc …, test acc …`` and
     ``… examples/sec on <device>``, and returns the metrics as a dict.
@@ -189,10 +222,12 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
     net.to(device)
     if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
         raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    check_lr_schedule(lr_schedule)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
     loss = nn.CrossEntropyLoss()
     animator = epoch_animator(num_epochs)
     timer, num_batches = Timer(), len(train_iter)
+    scheduler = cosine_schedule(optimizer, num_epochs * num_batches) if lr_schedule == "cosine" else None
     timer.times.clear()
     for epoch in range(num_epochs):
         metric = Accumulator(3)  # summed loss, correct predictions, examples
@@ -205,6 +240,8 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0):
             optimizer.zero_grad()
             batch_loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             with torch.no_grad():
                 metric.add(float(batch_loss) * X.shape[0], accuracy(y_hat, y), X.shape[0])
             timer.stop()
