@@ -264,7 +264,7 @@ def cosine_schedule(lr, total_steps, warmup=0.1, start_factor=0.1):
     optimizer as ``learning_rate``. The PyTorch half builds the same rates from
     ``LinearLR`` and ``CosineAnnealingLR`` (checked by a test).
 
-    Explained in "Networks with parallel concatenations (GoogLeNet)".
+    Explained in "Multi-branch networks (GoogLeNet)".
     """
     check_schedule_args(total_steps, warmup, start_factor)
     warmup_steps = max(1, round(total_steps * warmup))

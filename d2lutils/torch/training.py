@@ -184,7 +184,7 @@ def cosine_schedule(optimizer, total_steps, warmup=0.1, start_factor=0.1):
     last); call ``.step()`` after every optimizer step. The TensorFlow half builds the same
     rates with Keras's ``CosineDecay`` (checked by a test).
 
-    Explained in "Networks with parallel concatenations (GoogLeNet)".
+    Explained in "Multi-branch networks (GoogLeNet)".
     """
     check_schedule_args(total_steps, warmup, start_factor)
     warmup_steps = max(1, round(total_steps * warmup))
