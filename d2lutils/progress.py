@@ -32,19 +32,25 @@ def fit_epochs(num_epochs, train_epoch, evaluate, ylim=(0.3, 0.9)):
 LR_SCHEDULES = (None, "cosine")
 
 
-def check_lr_schedule(lr_schedule):
-    """Raise ``ValueError`` unless ``lr_schedule`` is one ``train_ch6`` knows (see LR_SCHEDULES)."""
+def check_sgd_options(momentum, lr_schedule):
+    """Raise ``ValueError`` unless ``momentum`` is in [0, 1) and ``lr_schedule`` is one of
+    LR_SCHEDULES: the option checks both frameworks' ``train_ch6`` share."""
+    if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
 
 
-def check_schedule_args(total_steps, warmup, start_factor):
-    """The argument checks both frameworks' ``cosine_schedule`` share."""
+def schedule_steps(total_steps, warmup, start_factor):
+    """Check the arguments of both frameworks' ``cosine_schedule``; return its
+    (warm-up steps, decay steps): ``warmup`` of ``total_steps`` (at least 1), and the rest."""
     if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 2:
         raise ValueError(f"total_steps must be an int >= 2, got {total_steps!r}")
     for name, value in (("warmup", warmup), ("start_factor", start_factor)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+    warmup_steps = max(1, round(total_steps * warmup))
+    return warmup_steps, max(1, total_steps - warmup_steps)
 
 
 def is_plot_step(i, num_batches):

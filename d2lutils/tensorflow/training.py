@@ -11,12 +11,12 @@ import tensorflow as tf
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
 from d2lutils.plotting import Animator, show_images
 from d2lutils.progress import (
-    check_lr_schedule,
-    check_schedule_args,
+    check_sgd_options,
     epoch_animator,
     fit_epochs,
     is_plot_step,
     report,
+    schedule_steps,
 )
 from d2lutils.timing import Accumulator, Timer
 
@@ -260,17 +260,16 @@ def cosine_schedule(lr, total_steps, warmup=0.1, start_factor=0.1):
 
     For the first ``warmup`` share of the steps the rate rises linearly from
     ``start_factor * lr`` to ``lr``, then it falls along half a cosine towards 0 (0 would
-    come one step after the last): ``keras.optimizers.schedules.CosineDecay`` with its warm-up, to pass to an
-    optimizer as ``learning_rate``. The PyTorch half builds the same rates from
+    come one step after the last): ``keras.optimizers.schedules.CosineDecay`` with its
+    warm-up, to pass to an optimizer as ``learning_rate``. The PyTorch half builds the same rates from
     ``LinearLR`` and ``CosineAnnealingLR`` (checked by a test).
 
     Explained in "Multi-branch networks (GoogLeNet)".
     """
-    check_schedule_args(total_steps, warmup, start_factor)
-    warmup_steps = max(1, round(total_steps * warmup))
+    warmup_steps, decay_steps = schedule_steps(total_steps, warmup, start_factor)
     return keras.optimizers.schedules.CosineDecay(
         lr * start_factor,
-        decay_steps=max(1, total_steps - warmup_steps),
+        decay_steps=decay_steps,
         warmup_target=lr,
         warmup_steps=warmup_steps,
     )
@@ -298,9 +297,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0, 
             net = net()
         _build(net, train_iter)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-        check_lr_schedule(lr_schedule)
+        check_sgd_options(momentum, lr_schedule)
         num_batches = (
             sum(1 for _ in train_iter) if train_iter.cardinality() < 0 else int(train_iter.cardinality())
         )

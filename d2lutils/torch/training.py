@@ -7,12 +7,12 @@ from torch import nn
 from d2lutils.fashion_mnist import get_fashion_mnist_labels
 from d2lutils.plotting import show_images
 from d2lutils.progress import (
-    check_lr_schedule,
-    check_schedule_args,
+    check_sgd_options,
     epoch_animator,
     fit_epochs,
     is_plot_step,
     report,
+    schedule_steps,
 )
 from d2lutils.timing import Accumulator, Timer
 
@@ -186,14 +186,13 @@ def cosine_schedule(optimizer, total_steps, warmup=0.1, start_factor=0.1):
 
     Explained in "Multi-branch networks (GoogLeNet)".
     """
-    check_schedule_args(total_steps, warmup, start_factor)
-    warmup_steps = max(1, round(total_steps * warmup))
+    warmup_steps, decay_steps = schedule_steps(total_steps, warmup, start_factor)
     schedulers = torch.optim.lr_scheduler
     return schedulers.SequentialLR(
         optimizer,
         [
             schedulers.LinearLR(optimizer, start_factor, 1.0, warmup_steps),
-            schedulers.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup_steps)),
+            schedulers.CosineAnnealingLR(optimizer, T_max=decay_steps),
         ],
         milestones=[warmup_steps],
     )
@@ -220,9 +219,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device, momentum=0.0, 
 
     net.apply(init_weights)
     net.to(device)
-    if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-    check_lr_schedule(lr_schedule)
+    check_sgd_options(momentum, lr_schedule)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
     loss = nn.CrossEntropyLoss()
     animator = epoch_animator(num_epochs)
