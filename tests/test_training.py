@@ -267,6 +267,21 @@ def test_optimizer_steps_use_the_batch_mean_in_both_frameworks():
     assert mse_pt == pytest.approx(float(np.mean((FEATURES[:, 0] - LABELS) ** 2)), rel=1e-5)
 
 
+def test_tensorflow_training_step_is_traced_once_with_momentum_slots():
+    """The Keras optimizer's slots exist before the step is traced, so one trace serves all
+    batches; slots created inside the first trace would make tf.function trace it twice."""
+    from d2lutils.tensorflow import training
+
+    net = keras.Sequential([keras.Input((D,)), keras.layers.Dense(C)])
+    optimizer = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    step = training._train_step(net, loss, optimizer)
+    assert optimizer.built
+    for X, y in d2l_tf.load_array((FEATURES, LABELS.astype(np.int32)), 100, is_train=False):
+        step(X, y)
+    assert step.experimental_get_tracing_count() == 1
+
+
 def test_torch_updater_steps_like_sgd():
     w = torch.ones(3, requires_grad=True)
     (w * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
