@@ -1,4 +1,5 @@
-"""d2lutils.Benchmark: times its block, prints the d2l line, keeps .seconds."""
+"""d2lutils.Benchmark: times its block, prints the d2l line, keeps .seconds; and the
+``make bench`` command line (bench/__main__.py)."""
 
 import re
 import time
@@ -59,3 +60,18 @@ def test_error_propagates_and_prints_nothing(capsys):
 def test_description_must_be_a_string():
     with pytest.raises(TypeError, match="description must be a str"):
         Benchmark(3)
+
+
+def test_bench_command_line_takes_tasks_and_a_repeat_count_and_reports_medians():
+    """``python -m bench``: repeat count and tasks are checked; the table uses each side's median."""
+    from bench.__main__ import _median, _parse
+    from bench.tasks import TASKS
+
+    assert _parse([]) == (list(TASKS), 3)
+    assert _parse(["--repeat=5", "resnet", "gru"]) == (["resnet", "gru"], 5)
+    for bad in (["--repeat=0"], ["--repeat=two"], ["resnt"]):
+        with pytest.raises(SystemExit, match="repeat|unknown task"):
+            _parse(bad)
+    median = _median([{"examples_per_sec": r} for r in (3.0, 1.0, 10.0)])
+    assert median == {"examples_per_sec": 3.0, "runs": [1.0, 3.0, 10.0]}
+    assert "error" in _median([{"examples_per_sec": 1.0}, {"error": "boom"}])
