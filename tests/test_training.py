@@ -168,6 +168,33 @@ def test_train_ch6_momentum_is_sgd_momentum_and_is_checked():
             )
 
 
+def test_train_ch6_channels_last_changes_the_layout_not_the_result():
+    """PyTorch's channels_last stores the conv weights NHWC and trains to the same weights;
+    anything but a bool is refused before the net is touched."""
+    X = np.random.default_rng(1).normal(size=(32, 2, 8, 8)).astype(np.float32)
+    y = np.arange(32) % 2
+    data = [(torch.tensor(X[i : i + 8]), torch.tensor(y[i : i + 8])) for i in range(0, 32, 8)]
+    nets = {}
+    for channels_last in (False, True):
+        torch.manual_seed(0)
+        nets[channels_last] = net = torch.nn.Sequential(
+            torch.nn.Conv2d(2, 4, 3),
+            torch.nn.BatchNorm2d(4),
+            torch.nn.ReLU(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(4 * 6 * 6, 2),
+        )
+        d2l_pt.train_ch6(net, data, data, 2, 0.1, "cpu", channels_last=channels_last)
+    assert nets[True][0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert not nets[False][0].weight.is_contiguous(memory_format=torch.channels_last)
+    for a, b in zip(nets[False].parameters(), nets[True].parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+    before = nets[True][0].weight.detach().clone()
+    with pytest.raises(TypeError, match="channels_last"):
+        d2l_pt.train_ch6(nets[True], data, data, 1, 0.1, "cpu", channels_last="yes")
+    assert torch.equal(before, nets[True][0].weight)  # refused before the re-initialisation
+
+
 def test_cosine_schedule_gives_the_same_rates_in_both_frameworks():
     """Warm-up over the first tenth, then a cosine towards 0; torch's and Keras's parts agree."""
     param = torch.zeros(1, requires_grad=True)
