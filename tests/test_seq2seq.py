@@ -52,6 +52,21 @@ def test_encoder_and_decoder_shapes():
     np.testing.assert_allclose(context.numpy(), state[-1].numpy())
 
 
+def test_embeddings_start_from_the_same_distribution_in_both_frameworks():
+    """Both frameworks' embeddings start from N(0, 1) (nn.Embedding's default; Keras's own
+    default, U(-0.05, 0.05), trained the TensorFlow models of chapters 9-10 slower)."""
+    net_pt, net_tf = _nets(vocab=2000)
+    X = np.zeros((BATCH, STEPS), dtype=np.int32)
+    net_tf.decoder(X, net_tf.decoder.init_state(net_tf.encoder(X, training=False)), training=False)
+    for weights in (
+        net_pt.encoder.embedding.weight.detach().numpy(),
+        net_pt.decoder.embedding.weight.detach().numpy(),
+        net_tf.encoder.embedding.embeddings.numpy(),
+        net_tf.decoder.embedding.embeddings.numpy(),
+    ):
+        assert abs(weights.mean()) < 0.05 and 0.95 < weights.std() < 1.05
+
+
 def test_sequence_mask_in_both_frameworks():
     X = np.arange(1, 7, dtype=np.float32).reshape(2, 3)
     expected = np.array([[1, 0, 0], [4, 5, 0]], dtype=np.float32)
