@@ -36,7 +36,7 @@ IDS = [str(p.relative_to(NOTEBOOK_DIR).with_suffix("")) for p in SOURCES]
 NOISE = ("oneDNN custom operations", "oneDNN supports", "absl::InitializeLog", "I0000 ", "W0000 ", "E0000 ")
 
 #: A smoke run does seconds of work; above this many seconds of cell execution it fails.
-SMOKE_LIMIT = float(os.environ.get("D2L_SMOKE_LIMIT", "30"))
+SMOKE_LIMIT = float(os.environ.get("D2L_SMOKE_LIMIT", "45"))
 
 pytestmark = pytest.mark.notebooks
 
