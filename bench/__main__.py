@@ -44,7 +44,11 @@ def _median(runs):
     if errors:
         return errors[0]
     rates = sorted(r["examples_per_sec"] for r in runs)
-    return {"examples_per_sec": statistics.median(rates), "runs": rates}
+    return {
+        "examples_per_sec": statistics.median(rates),
+        "runs": rates,
+        "unit": runs[0].get("unit", "examples"),
+    }
 
 
 def main(tasks, repeat=3):
@@ -69,7 +73,7 @@ def main(tasks, repeat=3):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nmedian of {repeat} runs each (all runs in {out.name})")
-    print("| task | framework | d2lutils (examples/s) | d2l 0.17.6 (examples/s) | speed-up |")
+    print("| task | framework | d2lutils (per s) | d2l 0.17.6 (per s) | speed-up |")
     print("| --- | --- | ---: | ---: | ---: |")
     for row in results:
         ours, peer = row["d2lutils"], row["d2l==0.17.6"]
@@ -77,8 +81,8 @@ def main(tasks, repeat=3):
             print(f"| {row['task']} | {row['framework']} | {ours} | {peer} | - |")
             continue
         print(
-            f"| {row['task']} | {row['framework']} | {ours['examples_per_sec']:,.0f} | "
-            f"{peer['examples_per_sec']:,.0f} | "
+            f"| {row['task']} | {row['framework']} | {ours['examples_per_sec']:,.0f} {ours['unit']} | "
+            f"{peer['examples_per_sec']:,.0f} {peer['unit']} | "
             f"{ours['examples_per_sec'] / peer['examples_per_sec']:.1f}x |"
         )
     print(f"\nwritten to {out}")

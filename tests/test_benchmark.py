@@ -72,6 +72,7 @@ def test_bench_command_line_takes_tasks_and_a_repeat_count_and_reports_medians()
     for bad in (["--repeat=0"], ["--repeat=two"], ["resnt"]):
         with pytest.raises(SystemExit, match="repeat|unknown task"):
             _parse(bad)
-    median = _median([{"examples_per_sec": r} for r in (3.0, 1.0, 10.0)])
-    assert median == {"examples_per_sec": 3.0, "runs": [1.0, 3.0, 10.0]}
+    median = _median([{"examples_per_sec": r, "unit": "tokens"} for r in (3.0, 1.0, 10.0)])
+    assert median == {"examples_per_sec": 3.0, "runs": [1.0, 3.0, 10.0], "unit": "tokens"}
+    assert _median([{"examples_per_sec": 2.0}])["unit"] == "examples"
     assert "error" in _median([{"examples_per_sec": 1.0}, {"error": "boom"}])
