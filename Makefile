@@ -86,7 +86,6 @@ notebook: venv  ## run one notebook, book profile: make notebook NB=notebooks/02
 		--cwd _build/run/$(dir $(NB)) -k python3 --no-progress-bar
 
 BENCH_VENV := bench/.venv
-REPEAT ?= 3
 $(BENCH_VENV)/.installed: bench/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -95,7 +94,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt pyproject.toml
 	@touch $@
 
 bench: $(BENCH_VENV)/.installed  ## loaders/trainers vs d2l==0.17.6, in bench/.venv (not part of CI)
-	$(BENCH_VENV)/bin/python -m bench --repeat=$(REPEAT) $(TASKS)
+	$(BENCH_VENV)/bin/python -m bench $(if $(REPEAT),--repeat=$(REPEAT)) $(TASKS)
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf _build

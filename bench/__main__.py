@@ -1,7 +1,7 @@
 """Run every benchmark, each (package, framework, task) in a fresh process, and print a table.
 
 Usage (from the repository root): ``make bench [TASKS="resnet rnn"] [REPEAT=3]``, or
-``bench/.venv/bin/python -m bench [--repeat N] [TASK ...]``. Each (task, framework) pair runs
+``bench/.venv/bin/python -m bench [--repeat=N] [TASK ...]``. Each (task, framework) pair runs
 ``--repeat`` times (default 3), the two packages alternating, and the table gives each
 package's median and the ratio of the medians: on a shared or throttled machine single runs
 of the same code differed by up to 1.5x (2026-12-01). Results, every run included, are also
@@ -51,7 +51,7 @@ def _median(runs):
     }
 
 
-def main(tasks, repeat=3):
+def main(tasks, repeat):
     shared = ROOT.parent / "shared" / "data"
     if "D2L_DATA_DIR" not in os.environ and shared.is_dir():  # offline copy beside the repo, as in CI
         os.environ["D2L_DATA_DIR"] = str(shared)
@@ -89,7 +89,8 @@ def main(tasks, repeat=3):
 
 
 def _parse(argv):
-    """(tasks, repeat) from ``[--repeat N] [TASK ...]``; unknown tasks and bad counts are refused."""
+    """(tasks, repeat) from ``[--repeat=N] [TASK ...]`` (repeat 3 unless given); unknown
+    tasks and bad counts are refused."""
     repeat, tasks = 3, []
     for arg in argv:
         if arg.startswith("--repeat="):
